@@ -1,0 +1,100 @@
+package miniauth
+
+import (
+	"context"
+	"time"
+)
+
+// Session is one login of one user on one device. Its tokens are stored only
+// as hashes (HashToken); the session key from WeChat stays here and never
+// leaves the server.
+type Session struct {
+	ID               string
+	UserID           string
+	AppID            string
+	OpenID           string
+	SessionKey       string
+	AccessHash       string // HashToken of the current access token
+	RefreshHash      string // HashToken of the current refresh token
+	UserAgent        string
+	IP               string
+	CreatedAt        time.Time
+	LastUsedAt       time.Time
+	AccessExpiresAt  time.Time
+	RefreshExpiresAt time.Time
+}
+
+// Rotation is what a refresh writes into a session: new token hashes and
+// their expiries, at time At.
+type Rotation struct {
+	AccessHash       string
+	RefreshHash      string
+	AccessExpiresAt  time.Time
+	RefreshExpiresAt time.Time
+	At               time.Time
+}
+
+// SessionStore keeps sessions. Implementations: sqlite, postgres, mysql
+// (sessions in the user database) and redis. A revoked session is gone: no
+// method returns it again.
+type SessionStore interface {
+	// CreateSession stores a new session.
+	CreateSession(ctx context.Context, s *Session) error
+
+	// SessionByAccessHash returns the session whose current access token has
+	// this hash, or ENotFound. It does not check expiry: the caller does.
+	SessionByAccessHash(ctx context.Context, accessHash string) (*Session, error)
+
+	// RotateRefresh finds the session whose current refresh token has hash
+	// refreshHash and whose refresh token has not expired at r.At, replaces its
+	// token hashes and expiries with r (LastUsedAt = r.At), remembers
+	// refreshHash as used, and returns the updated session. Only one of any
+	// number of concurrent calls with the same hash succeeds.
+	//
+	// Errors: ErrRefreshReused (code EUnauthorized) with the session when
+	// refreshHash is an earlier, already rotated refresh token of a session that
+	// still exists (the caller revokes it); ENotFound when the hash is unknown or
+	// expired.
+	RotateRefresh(ctx context.Context, refreshHash string, r Rotation) (*Session, error)
+
+	// RevokeSession deletes the session and everything that points to it. Revoking
+	// an unknown session is not an error.
+	RevokeSession(ctx context.Context, id string) error
+
+	// RevokeUserSessions deletes every session of the user and returns their ids.
+	RevokeUserSessions(ctx context.Context, userID string) ([]string, error)
+
+	// UserSessions returns the user's live sessions, newest first.
+	UserSessions(ctx context.Context, userID string) ([]*Session, error)
+
+	// TouchSession sets LastUsedAt. Touching an unknown session is not an error.
+	TouchSession(ctx context.Context, id string, at time.Time) error
+
+	// DeleteExpired deletes sessions whose refresh token expired before t and
+	// returns how many. Stores whose entries expire by themselves return 0.
+	DeleteExpired(ctx context.Context, before time.Time) (int, error)
+
+	// Ping reports whether the store answers (for readiness).
+	Ping(ctx context.Context) error
+}
+
+// ErrRefreshReused is returned by RotateRefresh when a refresh token is
+// presented again after it was rotated: the token leaked or a client raced
+// itself, and the session must end.
+var ErrRefreshReused = &Error{Code: EUnauthorized, Message: "refresh token was already used; the session is revoked"}
+
+// SessionEvents carries "this session changed or ended" between the nodes of
+// a deployment, so that each node's verify cache drops it at once. The redis
+// package implements it with pub/sub. Without it, caches expire entries after
+// their short TTL.
+type SessionEvents interface {
+	// PublishSessionChanged tells every node (this one included) that the
+	// sessions changed.
+	PublishSessionChanged(ctx context.Context, sessionIDs ...string) error
+
+	// SubscribeSessionChanged calls changed for every published id until ctx
+	// ends. It calls reset whenever events may have been missed (before the
+	// first subscription is live, after a reconnect, while disconnected), so
+	// that the caller drops its whole cache. It returns when ctx ends.
+	SubscribeSessionChanged(ctx context.Context, changed func(sessionID string), reset func())
+}

@@ -1,0 +1,149 @@
+package testserver
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+
+	_ "github.com/go-sql-driver/mysql" // the "mysql" database/sql driver
+)
+
+const (
+	mysqlMissing  = "MariaDB is not installed (mariadbd or mariadb-install-db not found): the MySQL/MariaDB suite did not run; scripts/test.sh installs it"
+	mysqlUser     = "miniauth"
+	mysqlPassword = "miniauth"
+)
+
+var sharedMySQL shared
+
+// MySQL returns the URL of a fresh, empty database in the MariaDB server
+// shared by this test binary (started at the first call), in the contract's
+// form "mysql://user:pass@127.0.0.1:PORT/dbname". It skips the test when
+// MariaDB is not installed.
+func MySQL(t testing.TB) string {
+	t.Helper()
+	s := sharedMySQL.get(t, startMySQL)
+	name := dbName(t)
+	if err := mysqlExec(s.mysqlDSN(""), "CREATE DATABASE "+name+" CHARACTER SET utf8mb4"); err != nil {
+		t.Fatalf("testserver: create MariaDB database %s: %v", name, err)
+	}
+	return s.mysqlURL(name)
+}
+
+// NewMySQL starts a MariaDB server for this test alone, with an empty
+// database at URL. The test may Stop and Start it again (same port, same
+// data) to simulate an outage; it is stopped and removed at the end of the
+// test.
+func NewMySQL(t testing.TB) *Server {
+	t.Helper()
+	s, err := startMySQL()
+	if err != nil {
+		skipOrFatal(t, err)
+	}
+	t.Cleanup(s.close)
+	if err := mysqlExec(s.mysqlDSN(""), "CREATE DATABASE miniauth CHARACTER SET utf8mb4"); err != nil {
+		t.Fatalf("testserver: create MariaDB database: %v", err)
+	}
+	s.URL = s.mysqlURL("miniauth")
+	return s
+}
+
+func (s *Server) mysqlURL(db string) string {
+	return fmt.Sprintf("mysql://%s:%s@127.0.0.1:%d/%s", mysqlUser, mysqlPassword, s.port, db)
+}
+
+// mysqlDSN is the go-sql-driver form, for our own administration.
+func (s *Server) mysqlDSN(db string) string {
+	return fmt.Sprintf("%s:%s@tcp(127.0.0.1:%d)/%s", mysqlUser, mysqlPassword, s.port, db)
+}
+
+func startMySQL() (*Server, error) {
+	sbin := []string{"/usr/sbin", "/usr/libexec", "/usr/local/sbin", "/usr/local/mysql/bin", "/usr/bin"}
+	mysqld, ok := findBinary([]string{"mariadbd", "mysqld"}, sbin...)
+	if !ok {
+		return nil, errNotInstalled(mysqlMissing)
+	}
+	installDB, ok := findBinary([]string{"mariadb-install-db", "mysql_install_db"}, append([]string{"/usr/bin", "/usr/local/bin"}, sbin...)...)
+	if !ok {
+		return nil, errNotInstalled(mysqlMissing)
+	}
+	s, err := newServer("MariaDB", nil)
+	if err != nil {
+		return nil, err
+	}
+	data := filepath.Join(s.dir, "data")
+	// Server options that install-db passes on to its bootstrap server too;
+	// durability is not what these tests are about.
+	opts := []string{
+		"--innodb-buffer-pool-size=64M",
+		"--innodb-log-file-size=16M",
+		"--innodb-flush-log-at-trx-commit=0",
+		"--innodb-doublewrite=0",
+		"--skip-log-bin",
+	}
+	if os.Geteuid() == 0 {
+		opts = append(opts, "--user=root") // mariadbd refuses root without it
+	}
+	install := append([]string{installDB, "--no-defaults", "--datadir=" + data,
+		"--auth-root-authentication-method=normal", "--skip-test-db"}, opts...)
+	if err := run(s.dir, nil, install...); err != nil {
+		s.close()
+		return nil, fmt.Errorf("testserver: MariaDB install-db: %w", err)
+	}
+	// The init file runs at every start, before clients are let in: it
+	// makes the user our URLs name, allowed from anywhere (127.0.0.1).
+	initFile := filepath.Join(s.dir, "init.sql")
+	initSQL := fmt.Sprintf("CREATE USER IF NOT EXISTS '%[1]s'@'%%' IDENTIFIED BY '%[2]s';\n"+
+		"GRANT ALL PRIVILEGES ON *.* TO '%[1]s'@'%%' WITH GRANT OPTION;\n", mysqlUser, mysqlPassword)
+	if err := os.WriteFile(initFile, []byte(initSQL), 0o644); err != nil {
+		s.close()
+		return nil, err
+	}
+	s.stopSig = syscall.SIGTERM
+	err = startOnFreePort(s, func(port int) {
+		s.port = port
+		s.URL = s.mysqlURL("")
+		s.argv = append([]string{mysqld, "--no-defaults",
+			"--datadir=" + data,
+			"--port=" + strconv.Itoa(port),
+			"--bind-address=127.0.0.1",
+			"--socket=" + filepath.Join(s.dir, "mysqld.sock"),
+			"--pid-file=" + filepath.Join(s.dir, "mysqld.pid"),
+			"--init-file=" + initFile,
+			"--skip-name-resolve",
+			"--max-connections=300",
+		}, opts...)
+		s.ready = func(ctx context.Context) error { return mysqlPing(ctx, s.mysqlDSN("")) }
+	})
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func mysqlPing(ctx context.Context, dsn string) error {
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.PingContext(ctx)
+}
+
+func mysqlExec(dsn, query string) error {
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	_, err = db.ExecContext(ctx, query)
+	return err
+}

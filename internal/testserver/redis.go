@@ -1,0 +1,89 @@
+package testserver
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+const redisMissing = "Redis is not installed (redis-server not found): the Redis suite did not run; scripts/test.sh installs it"
+
+var sharedRedis shared
+
+// Redis returns the URL of the Redis server shared by this test binary,
+// "redis://127.0.0.1:PORT/0", starting it at the first call. Tests that
+// share it must keep to keys of their own. It skips the test when
+// redis-server is not installed.
+func Redis(t testing.TB) string {
+	t.Helper()
+	return sharedRedis.get(t, startRedis).URL
+}
+
+// NewRedis starts a Redis server for this test alone. The test may Stop and
+// Start it again (same port, same directory) to simulate an outage; it is
+// stopped and removed at the end of the test.
+func NewRedis(t testing.TB) *Server {
+	t.Helper()
+	s, err := startRedis()
+	if err != nil {
+		skipOrFatal(t, err)
+	}
+	t.Cleanup(s.close)
+	return s
+}
+
+func startRedis() (*Server, error) {
+	bin, ok := findBinary([]string{"redis-server"}, "/usr/bin", "/usr/local/bin", "/usr/sbin")
+	if !ok {
+		return nil, errNotInstalled(redisMissing)
+	}
+	s, err := newServer("Redis", nil)
+	if err != nil {
+		return nil, err
+	}
+	s.stopSig = syscall.SIGTERM
+	err = startOnFreePort(s, func(port int) {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		s.URL = "redis://" + addr + "/0"
+		s.argv = []string{bin,
+			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--dir", s.dir, "--save", "", "--appendonly", "no",
+			"--daemonize", "no", "--protected-mode", "no", "--logfile", "",
+		}
+		s.ready = func(ctx context.Context) error { return redisPing(ctx, addr) }
+	})
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// redisPing speaks just enough RESP to see the server answer PING.
+func redisPing(ctx context.Context, addr string) error {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		c.SetDeadline(dl)
+	}
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "+PONG") {
+		return fmt.Errorf("PING answered %q", strings.TrimSpace(line))
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/miniauth/miniauth"
+)
+
+type loginRequest struct {
+	Code  string `json:"code"`
+	AppID string `json:"appid"`
+}
+
+type refreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+type tokenResponse struct {
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type"`
+	ExpiresIn    int64     `json:"expires_in"`
+	RefreshToken string    `json:"refresh_token"`
+	NewUser      *bool     `json:"new_user,omitempty"`
+	User         *userJSON `json:"user"`
+}
+
+func tokenResponseOf(r *miniauth.LoginResult, now time.Time, withNewUser bool) tokenResponse {
+	resp := tokenResponse{
+		AccessToken:  r.AccessToken,
+		TokenType:    "Bearer",
+		ExpiresIn:    int64(r.AccessExpiresAt.Sub(now).Round(time.Second) / time.Second),
+		RefreshToken: r.RefreshToken,
+		User:         userJSONOf(r.User),
+	}
+	if withNewUser {
+		resp.NewUser = &r.NewUser
+	}
+	return resp
+}
+
+func (s *Server) login(c *gin.Context) {
+	var req loginRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		s.metrics.logins.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
+		s.fail(c, err)
+		return
+	}
+	res, err := s.svc.Login(c.Request.Context(), miniauth.LoginRequest{
+		AppID:     req.AppID,
+		Code:      req.Code,
+		UserAgent: c.Request.UserAgent(),
+		IP:        c.ClientIP(),
+	})
+	s.metrics.logins.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, tokenResponseOf(res, time.Now(), true))
+}
+
+func (s *Server) refresh(c *gin.Context) {
+	var req refreshRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		s.metrics.refreshes.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
+		s.fail(c, err)
+		return
+	}
+	if req.RefreshToken == "" {
+		err := miniauth.Errorf(miniauth.EInvalidRequest, "refresh_token is required")
+		s.metrics.refreshes.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
+		s.fail(c, err)
+		return
+	}
+	res, err := s.svc.Refresh(c.Request.Context(), req.RefreshToken)
+	s.metrics.refreshes.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, tokenResponseOf(res, time.Now(), false))
+}
+
+func (s *Server) logout(c *gin.Context) {
+	if err := s.svc.Logout(c.Request.Context(), sessionOf(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type verifyResponse struct {
+	UserID    string `json:"user_id"`
+	OpenID    string `json:"openid"`
+	AppID     string `json:"appid"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// verify is for gateways: the identity goes into headers that the gateway
+// passes on, and into the body for everybody else.
+func (s *Server) verify(c *gin.Context) {
+	session := sessionOf(c)
+	h := c.Writer.Header()
+	h["X-User-Id"] = []string{session.UserID}
+	h["X-Openid"] = []string{session.OpenID}
+	h["X-Appid"] = []string{session.AppID}
+	c.JSON(http.StatusOK, verifyResponse{
+		UserID:    session.UserID,
+		OpenID:    session.OpenID,
+		AppID:     session.AppID,
+		ExpiresAt: session.AccessExpiresAt.UTC().Format(time.RFC3339),
+	})
+}

@@ -1,0 +1,54 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/miniauth/miniauth"
+)
+
+// statusOf maps each error code to its HTTP status: the one place where
+// codes become statuses.
+var statusOf = map[string]int{
+	miniauth.EInvalidRequest:      http.StatusBadRequest,
+	miniauth.EInvalidCode:         http.StatusBadRequest,
+	miniauth.EUserBlocked:         http.StatusForbidden,
+	miniauth.EUnauthorized:        http.StatusUnauthorized,
+	miniauth.ENotFound:            http.StatusNotFound,
+	miniauth.EPayloadTooLarge:     http.StatusRequestEntityTooLarge,
+	miniauth.ERateLimited:         http.StatusTooManyRequests,
+	miniauth.EUpstreamUnavailable: http.StatusServiceUnavailable,
+	miniauth.EInternal:            http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id"`
+}
+
+// fail answers err in the contract's shape and stops the handler chain.
+// Internal errors are logged with their cause; the client sees none of it.
+func (s *Server) fail(c *gin.Context, err error) {
+	code := miniauth.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		code, status = miniauth.EInternal, http.StatusInternalServerError
+	}
+	if code == miniauth.EInternal {
+		s.log.Error("internal error", "request_id", requestIDOf(c), "route", c.FullPath(), "err", err)
+	}
+	c.Set(ctxErrorCode, code)
+	if status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="miniauth"`)
+	}
+	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{
+		Code:      code,
+		Message:   miniauth.ErrorMessage(err),
+		RequestID: requestIDOf(c),
+	}})
+}

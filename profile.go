@@ -1,0 +1,59 @@
+package miniauth
+
+import (
+	"context"
+	"strings"
+)
+
+// Me returns the user of a session.
+//
+// Errors: EUnauthorized (the user is gone), EUpstreamUnavailable.
+func (s *Service) Me(ctx context.Context, session *Session) (*User, error) {
+	user, err := s.users.UserByID(ctx, session.UserID)
+	if ErrorCode(err) == ENotFound {
+		return nil, errUnauthorized
+	}
+	return user, err
+}
+
+// BindPhone exchanges a getPhoneNumber button code for the user's phone
+// number and stores it on the user. WeChat is given the session's openid, so
+// a code minted for somebody else is refused.
+//
+// Errors: as Login's, and EUnauthorized.
+func (s *Service) BindPhone(ctx context.Context, session *Session, code string) (*User, error) {
+	if code == "" {
+		return nil, Errorf(EInvalidCode, "code is empty")
+	}
+	if len(code) > maxCodeLength {
+		return nil, Errorf(EInvalidCode, "code is too long")
+	}
+	info, err := s.wechat.PhoneNumber(ctx, session.AppID, session.OpenID, code)
+	if err != nil {
+		return nil, err
+	}
+	phone := phoneOf(info)
+	if phone == "" {
+		return nil, Errorf(EUpstreamUnavailable, "wechat answered no phone number")
+	}
+	user, err := s.users.UpdateUser(ctx, session.UserID, UserUpdate{Phone: &phone, UpdatedAt: s.opts.Now()})
+	if ErrorCode(err) == ENotFound {
+		return nil, errUnauthorized
+	}
+	return user, err
+}
+
+// phoneOf is the number we store: the pure number for mainland China
+// (13800138000), and "+<country code><number>" for any other country, so
+// that foreign numbers keep their country code.
+func phoneOf(info *PhoneInfo) string {
+	pure := strings.TrimSpace(info.PurePhoneNumber)
+	cc := strings.TrimPrefix(strings.TrimSpace(info.CountryCode), "+")
+	if pure == "" {
+		return strings.ReplaceAll(strings.TrimSpace(info.PhoneNumber), " ", "")
+	}
+	if cc == "" || cc == "86" {
+		return pure
+	}
+	return "+" + cc + pure
+}

@@ -1,0 +1,391 @@
+// Package wxsim is a WeChat server simulator: an http.Handler that answers
+// the WeChat endpoints miniauth uses (jscode2session, cgi-bin/token,
+// cgi-bin/stable_token, wxa/business/getuserphonenumber, wxa/checksession)
+// with WeChat's own shapes and error codes, plus control endpoints under
+// _sim/ that stand in for the phone (minting login and phone codes), inject
+// faults and report call counts.
+//
+// It is used in dev mode (mounted at /_wxsim), by `miniauth wxsim`, by the
+// end-to-end tests and by the load benchmark, so it is built to be cheap:
+// state lives in sharded maps whose locks are never held during I/O, and
+// expired codes, session keys and tokens are pruned as new ones arrive.
+//
+// Choices where WeChat's behaviour is unknown or the simulator must decide:
+//
+//   - Codes (login and phone) are consumed only by a successful exchange. A
+//     call that fails for another reason (wrong appid or secret, a code of
+//     another app, an openid that does not match) leaves the code usable.
+//   - A used login code answers 40163 until it would have expired, then 40029.
+//     A used phone code answers 40029 (WeChat has no "used" code there).
+//   - An empty js_code answers 40029 (real WeChat says 41008 "missing code";
+//     40029 keeps every "bad code" case on one errcode). Missing appid or
+//     secret answer 41002 / 41004, a wrong grant_type 40002, as WeChat does.
+//   - stable_token force_refresh: at most 20 in any 24 hours (45009 past
+//     that) and 30 s apart (45011 when sooner), counting successful forced
+//     refreshes per app. The daily limit is checked first.
+//   - A token superseded by cgi-bin/token works 5 more minutes and then
+//     answers 40001; a token past its expires_in answers 42001 (for an hour,
+//     then it is forgotten and answers 40001).
+//   - Session keys (for checksession) are remembered 3 days per (appid,
+//     openid); the newest replaces the previous one.
+//   - A delay fault holds back the answer: the call is processed at once (a
+//     code is consumed) and its answer written after the delay, unless the
+//     client has gone away. That is what a slow WeChat looks like: a retry
+//     after a timeout finds the code used (40163).
+//   - Times come from Options.Now; fault delays use real timers.
+package wxsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// The dev app, known when Options.Apps is empty.
+const (
+	DevAppID  = "wxdevappid0000000"
+	DevSecret = "devsecret"
+)
+
+// Lifetimes and limits of WeChat, and the simulator's own bounds.
+const (
+	CodeLifetime        = 5 * time.Minute // login and phone codes
+	TokenLifetime       = 2 * time.Hour   // expires_in 7200
+	TokenOverlap        = 5 * time.Minute // an old token keeps working this long
+	StableRenewBelow    = 300 * time.Second
+	ForceRefreshGap     = 30 * time.Second
+	ForceRefreshPerDay  = 20
+	SessionKeyLifetime  = 72 * time.Hour
+	expiredTokenMemory  = time.Hour // how long an expired token answers 42001 rather than 40001
+	tokenSweepInterval  = time.Minute
+	maxBody             = 64 << 10
+	maxCodes            = 1 << 20 // per kind of code, pending at once
+	maxSessionKeys      = 1 << 20
+	maxIDLen            = 128 // openid and unionid given to the control endpoints
+	maxFaultDelay       = 10 * time.Minute
+	maxFaultCount       = 100000
+	jsonContentType     = "application/json; encoding=utf-8" // what WeChat sends
+	controlContentType  = "application/json"
+	wechatSuccessErrMsg = "ok"
+)
+
+// ErrUnknownApp is returned by LoginCode and PhoneCode for an appid the
+// simulator does not know.
+var ErrUnknownApp = errors.New("wxsim: unknown appid")
+
+// Options configures a Simulator. The zero value is the dev setup.
+type Options struct {
+	Apps   map[string]string // appid -> secret; empty means DevAppID / DevSecret
+	Now    func() time.Time  // nil: time.Now
+	Logger *slog.Logger      // nil: discard
+}
+
+// Simulator is the WeChat simulator. It is safe for concurrent use. Create
+// it with New.
+type Simulator struct {
+	apps map[string]string // read-only after New
+	now  func() time.Time
+	log  *slog.Logger
+
+	loginCodes  *store[loginCode]
+	phoneCodes  *store[phoneCode]
+	sessionKeys *store[string] // key: appid + "\x00" + openid
+	tokens      tokenState
+	faults      faultQueue
+
+	calls        [numEndpoints]atomic.Int64
+	tokensIssued atomic.Int64
+}
+
+// New returns a Simulator with the options' apps, clock and logger.
+func New(opts Options) *Simulator {
+	s := &Simulator{
+		apps:        make(map[string]string),
+		now:         opts.Now,
+		log:         opts.Logger,
+		loginCodes:  newStore[loginCode](maxCodes),
+		phoneCodes:  newStore[phoneCode](maxCodes),
+		sessionKeys: newStore[string](maxSessionKeys),
+	}
+	for id, secret := range opts.Apps {
+		s.apps[id] = secret
+	}
+	if len(s.apps) == 0 {
+		s.apps[DevAppID] = DevSecret
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.tokens.init()
+	return s
+}
+
+// The WeChat endpoints, by index into the call counters.
+const (
+	epCode2Session = iota
+	epToken
+	epStableToken
+	epPhoneNumber
+	epCheckSession
+	numEndpoints
+)
+
+var endpoints = [numEndpoints]struct {
+	path, method string
+	serve        func(*Simulator, *http.Request) response
+}{
+	epCode2Session: {"sns/jscode2session", http.MethodGet, (*Simulator).code2Session},
+	epToken:        {"cgi-bin/token", http.MethodGet, (*Simulator).token},
+	epStableToken:  {"cgi-bin/stable_token", http.MethodPost, (*Simulator).stableToken},
+	epPhoneNumber:  {"wxa/business/getuserphonenumber", http.MethodPost, (*Simulator).phoneNumber},
+	epCheckSession: {"wxa/checksession", http.MethodGet, (*Simulator).checkSession},
+}
+
+// endpointIndex finds a WeChat endpoint by its path, with or without a
+// leading slash.
+func endpointIndex(path string) (int, bool) {
+	path = strings.TrimPrefix(path, "/")
+	for i := range endpoints {
+		if endpoints[i].path == path {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// ServeHTTP answers paths relative to the simulator's base, with or without
+// a leading slash ("sns/jscode2session", "/_sim/stats"); mount it with
+// http.StripPrefix. Unknown paths answer 404 and wrong methods 405, as a web
+// server in front of WeChat would.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	if ep, ok := endpointIndex(path); ok {
+		s.serveWeChat(w, r, ep)
+		return
+	}
+	var (
+		method string
+		serve  func(*Simulator, *http.Request) response
+	)
+	switch path {
+	case "_sim/login-code":
+		method, serve = http.MethodPost, (*Simulator).serveLoginCode
+	case "_sim/phone-code":
+		method, serve = http.MethodPost, (*Simulator).servePhoneCode
+	case "_sim/stats":
+		method, serve = http.MethodGet, (*Simulator).serveStats
+	case "_sim/faults":
+		switch r.Method {
+		case http.MethodPost:
+			s.serveAddFault(r).write(w)
+		case http.MethodGet:
+			s.serveListFaults(r).write(w)
+		case http.MethodDelete:
+			s.ClearFaults()
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			methodNotAllowed(w, "GET, POST, DELETE")
+		}
+		return
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != method {
+		methodNotAllowed(w, method)
+		return
+	}
+	serve(s, r).write(w)
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+}
+
+// serveWeChat counts the call, applies a pending fault and answers.
+func (s *Simulator) serveWeChat(w http.ResponseWriter, r *http.Request, ep int) {
+	s.calls[ep].Add(1)
+	if r.Method != endpoints[ep].method {
+		methodNotAllowed(w, endpoints[ep].method)
+		return
+	}
+	f, faulted := s.faults.take(ep)
+	var resp response
+	if faulted && f.answers() {
+		resp = s.faultResponse(f)
+	} else {
+		resp = endpoints[ep].serve(s, r)
+	}
+	if faulted && f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return // the client is gone; nobody reads the answer
+		}
+	}
+	resp.write(w)
+}
+
+// response is an answer computed before it is written, so that a delay fault
+// can hold it back after the call has had its effect.
+type response struct {
+	status      int // 0: 200
+	contentType string
+	body        []byte
+}
+
+func (resp response) write(w http.ResponseWriter) {
+	if resp.contentType != "" {
+		w.Header().Set("Content-Type", resp.contentType)
+	}
+	if resp.status != 0 {
+		w.WriteHeader(resp.status)
+	}
+	w.Write(resp.body)
+}
+
+// wechatJSON is a WeChat answer with HTTP 200.
+func wechatJSON(v any) response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only our own structs are marshalled here; this cannot happen.
+		panic("wxsim: marshal: " + err.Error())
+	}
+	return response{contentType: jsonContentType, body: b}
+}
+
+// wechatError is WeChat's business error: HTTP 200 with errcode and an errmsg
+// that ends in a request id.
+type wechatError struct {
+	ErrCode int    `json:"errcode"`
+	ErrMsg  string `json:"errmsg"`
+}
+
+func (s *Simulator) wechatErr(code int) response {
+	return wechatJSON(wechatError{ErrCode: code, ErrMsg: errMsg(code) + ", rid: " + newRID(s.now())})
+}
+
+// errMsg is WeChat's text for its codes.
+func errMsg(code int) string {
+	switch code {
+	case -1:
+		return "system error"
+	case 40001:
+		return "invalid credential, access_token is invalid or not latest"
+	case 40002:
+		return "invalid grant_type"
+	case 40013:
+		return "invalid appid"
+	case 40029:
+		return "invalid code"
+	case 40125:
+		return "invalid appsecret"
+	case 40163:
+		return "code been used"
+	case 40164:
+		return "invalid ip, not in whitelist"
+	case 40226:
+		return "high risk user, login blocked"
+	case 41001:
+		return "access_token missing"
+	case 41002:
+		return "appid missing"
+	case 41004:
+		return "appsecret missing"
+	case 42001:
+		return "access_token expired"
+	case 45009:
+		return "reach max api daily quota limit"
+	case 45011:
+		return "api minute-quota reach limit  mustslower  retry next minute"
+	case 47001:
+		return "data format error"
+	case 48001:
+		return "api unauthorized"
+	case 87009:
+		return "invalid signature"
+	}
+	return "simulated error"
+}
+
+// controlError answers a control endpoint's failure: an HTTP error status
+// with the errcode/errmsg shape (no rid: this is not WeChat).
+func controlError(status, code int, msg string) response {
+	b, _ := json.Marshal(wechatError{ErrCode: code, ErrMsg: msg})
+	return response{status: status, contentType: controlContentType, body: b}
+}
+
+func controlJSON(v any) response {
+	resp := wechatJSON(v)
+	resp.contentType = controlContentType
+	return resp
+}
+
+// readBody reads a bounded request body. tooLarge reports a body over
+// maxBody.
+func readBody(r *http.Request) (body []byte, tooLarge bool, err error) {
+	body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if len(body) > maxBody {
+		return nil, true, nil
+	}
+	return body, false, nil
+}
+
+// decodeControl decodes a control endpoint's JSON body strictly (unknown
+// fields are typos worth reporting), or returns the error answer.
+func decodeControl(r *http.Request, v any) (response, bool) {
+	body, tooLarge, err := readBody(r)
+	switch {
+	case err != nil:
+		return controlError(http.StatusBadRequest, 47001, "cannot read body"), false
+	case tooLarge:
+		return controlError(http.StatusRequestEntityTooLarge, 47001, "body over 64 KiB"), false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return controlError(http.StatusBadRequest, 47001, "body is not the expected JSON: "+err.Error()), false
+	}
+	if dec.More() {
+		return controlError(http.StatusBadRequest, 47001, "body has data after the JSON object"), false
+	}
+	return response{}, true
+}
+
+// checkApp answers the WeChat errcode for an appid and secret pair, 0 when
+// the app is known and the secret is its own.
+func (s *Simulator) checkApp(appID, secret string) int {
+	switch {
+	case appID == "":
+		return 41002
+	case !s.knows(appID):
+		return 40013
+	case secret == "":
+		return 41004
+	case secret != s.apps[appID]:
+		return 40125
+	}
+	return 0
+}
+
+func (s *Simulator) knows(appID string) bool {
+	_, ok := s.apps[appID]
+	return ok
+}
+
+func (s *Simulator) nowNano() int64 { return s.now().UnixNano() }

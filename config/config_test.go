@@ -1,0 +1,175 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miniauth/miniauth/config"
+)
+
+func TestDefaultsAreDevMode(t *testing.T) {
+	cfg, warnings, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %v", warnings)
+	}
+	if !cfg.DevMode() {
+		t.Error("no app configured must mean dev mode")
+	}
+	if cfg.HTTP.Addr != "127.0.0.1:8080" || cfg.HTTP.BodyLimit != 64<<10 || cfg.Tokens.AccessTTL.Duration != 2*time.Hour {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	if !strings.HasPrefix(cfg.DatabaseURL(), "sqlite:///") || !strings.HasSuffix(cfg.DatabaseURL(), "/data/miniauth.db") {
+		t.Errorf("DatabaseURL = %q", cfg.DatabaseURL())
+	}
+}
+
+func TestEnvironmentOverridesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "miniauth.toml")
+	err := os.WriteFile(path, []byte(`
+[http]
+addr = "0.0.0.0:9000"
+body_limit = "128KiB"
+trusted_proxies = ["10.0.0.1"]
+
+[wechat]
+timeout = "3s"
+
+[[wechat.apps]]
+appid = "wxaaa"
+secret = "s1"
+
+[[wechat.apps]]
+appid = "wxbbb"
+secret = "s2"
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := config.Load(path, []string{
+		"MINIAUTH_HTTP_ADDR=127.0.0.1:0",
+		"MINIAUTH_TOKENS_ACCESS_TTL=90s",
+		"MINIAUTH_HTTP_TRUSTED_PROXIES=10.0.0.2, 10.0.0.3",
+		"MINIAUTH_WECHAT_SIMULATOR=true",
+		"MINIAUTH_HTTP_AUTH_RATE=0",
+		"PATH=/usr/bin",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTP.Addr != "127.0.0.1:0" {
+		t.Errorf("addr = %q: the environment must win over the file", cfg.HTTP.Addr)
+	}
+	if cfg.HTTP.BodyLimit != 128<<10 {
+		t.Errorf("body_limit = %d", cfg.HTTP.BodyLimit)
+	}
+	if got := strings.Join(cfg.HTTP.TrustedProxies, ","); got != "10.0.0.2,10.0.0.3" {
+		t.Errorf("trusted_proxies = %q", got)
+	}
+	if cfg.Tokens.AccessTTL.Duration != 90*time.Second || cfg.WeChat.Timeout.Duration != 3*time.Second {
+		t.Errorf("durations: %v %v", cfg.Tokens.AccessTTL, cfg.WeChat.Timeout)
+	}
+	if !cfg.WeChat.Simulator || cfg.HTTP.AuthRate != 0 {
+		t.Errorf("simulator %v auth_rate %v", cfg.WeChat.Simulator, cfg.HTTP.AuthRate)
+	}
+	if cfg.DevMode() || len(cfg.Apps()) != 2 {
+		t.Errorf("apps = %+v", cfg.Apps())
+	}
+}
+
+func TestSingleAppFromEnvironment(t *testing.T) {
+	cfg, _, err := config.Load("", []string{"MINIAUTH_WECHAT_APPID=wx123", "MINIAUTH_WECHAT_SECRET=sec"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if apps := cfg.Apps(); len(apps) != 1 || apps[0].AppID != "wx123" || apps[0].Secret != "sec" {
+		t.Errorf("apps = %+v", apps)
+	}
+}
+
+func TestEveryMistakeIsNamedOnItsOwnLine(t *testing.T) {
+	_, _, err := config.Load("", []string{
+		"MINIAUTH_TOKENS_ACCESS_TTL=soon",
+		"MINIAUTH_HTTP_BODY_LIMIT=huge",
+		"MINIAUTH_WECHAT_APPID=wx123",
+		"MINIAUTH_DB_URL=oracle://x",
+		"MINIAUTH_REDIS_URL=localhost:6379",
+		"MINIAUTH_WECHAT_SIMULATOR=maybe",
+		"MINIAUTH_LOG_LEVEL=loud",
+		"MINIAUTH_ADMIN_TOKEN=short",
+	})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	for _, want := range []string{
+		"MINIAUTH_TOKENS_ACCESS_TTL (tokens.access_ttl)",
+		"MINIAUTH_HTTP_BODY_LIMIT (http.body_limit)",
+		"MINIAUTH_WECHAT_SECRET (wechat.secret)",
+		"MINIAUTH_DB_URL (db.url)",
+		"MINIAUTH_REDIS_URL (redis.url)",
+		"MINIAUTH_WECHAT_SIMULATOR (wechat.simulator)",
+		"MINIAUTH_LOG_LEVEL (log.level)",
+		"MINIAUTH_ADMIN_TOKEN (admin.token)",
+	} {
+		found := false
+		for _, line := range lines {
+			if strings.HasPrefix(line, want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no line for %s in:\n%s", want, err)
+		}
+	}
+}
+
+func TestValidationEdges(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+		ok   bool
+	}{
+		{"body limit at its minimum", []string{"MINIAUTH_HTTP_BODY_LIMIT=1KiB"}, true},
+		{"body limit below it", []string{"MINIAUTH_HTTP_BODY_LIMIT=1023"}, false},
+		{"access ttl at its minimum", []string{"MINIAUTH_TOKENS_ACCESS_TTL=10s"}, true},
+		{"access ttl below it", []string{"MINIAUTH_TOKENS_ACCESS_TTL=9s"}, false},
+		{"refresh not longer than access", []string{"MINIAUTH_TOKENS_ACCESS_TTL=1h", "MINIAUTH_TOKENS_REFRESH_TTL=1h"}, false},
+		{"rate off", []string{"MINIAUTH_HTTP_AUTH_RATE=0"}, true},
+		{"negative rate", []string{"MINIAUTH_HTTP_AUTH_RATE=-1"}, false},
+		{"cache off", []string{"MINIAUTH_TOKENS_CACHE_TTL=0s"}, true},
+		{"classic tokens", []string{"MINIAUTH_WECHAT_TOKEN_MODE=classic"}, true},
+		{"unknown token mode", []string{"MINIAUTH_WECHAT_TOKEN_MODE=fast"}, false},
+		{"postgres url", []string{"MINIAUTH_DB_URL=postgres://u:p@127.0.0.1:5432/db"}, true},
+		{"mysql url", []string{"MINIAUTH_DB_URL=mysql://u:p@127.0.0.1:3306/db"}, true},
+		{"address without port", []string{"MINIAUTH_HTTP_ADDR=localhost"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := config.Load("", tt.env)
+			if (err == nil) != tt.ok {
+				t.Errorf("err = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+func TestUnknownFileKeyAndUnknownVariable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "miniauth.toml")
+	if err := os.WriteFile(path, []byte("[http]\nadress = \"x\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := config.Load(path, nil)
+	if err == nil || !strings.Contains(err.Error(), "unknown key http.adress") {
+		t.Errorf("err = %v", err)
+	}
+	_, warnings, err := config.Load("", []string{"MINIAUTH_HTTP_ADRESS=x"})
+	if err != nil || len(warnings) != 1 || !strings.Contains(warnings[0], "MINIAUTH_HTTP_ADRESS") {
+		t.Errorf("err %v warnings %v", err, warnings)
+	}
+}

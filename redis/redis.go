@@ -1,0 +1,292 @@
+// Package redis keeps miniauth's shared state in Redis, for deployments with
+// several nodes: sessions (miniauth.SessionStore), session revocation events
+// over pub/sub (miniauth.SessionEvents) and each app's WeChat access token
+// with its refresh lock (miniauth.AccessTokenStore).
+//
+// Keys are safe for Redis Cluster: every Lua script touches keys of one hash
+// slot only, chosen by a hash tag ({sessionID}, {userID}, {appID}). Keys that
+// live in other slots are only pointers, and every read through a pointer is
+// checked against the record it points to, so a stale pointer is harmless.
+//
+// It needs Redis 7.0 or newer (PEXPIRETIME, SET ... PXAT).
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/miniauth/miniauth"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// Options tune a Client. The zero value is usable.
+type Options struct {
+	// KeyPrefix starts every key and the pub/sub channel, so that tests and
+	// tenants can share one Redis. Default "miniauth:". It must not contain
+	// '{' or '}', which would take over the hash tags.
+	KeyPrefix string
+
+	// Logger receives the subscriber's connection changes. Default
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultKeyPrefix is the KeyPrefix used when Options leaves it empty.
+const DefaultKeyPrefix = "miniauth:"
+
+// Connection defaults. They are short on purpose: Redis answers in well under
+// a millisecond, so a call that takes longer than this is a Redis that is
+// down or overloaded, and the request should fail fast with a 503 instead of
+// piling up behind it.
+const (
+	dialTimeout  = time.Second
+	readTimeout  = 500 * time.Millisecond
+	writeTimeout = 500 * time.Millisecond
+	poolTimeout  = time.Second
+	// 10 per core for a 2-core node: requests need one connection for well
+	// under a millisecond, so 20 carry thousands of requests a second.
+	poolSize     = 20
+	minIdleConns = 2
+)
+
+// minRedisMajor is the oldest Redis the scripts run on (PEXPIRETIME is 7.0).
+const minRedisMajor = 7
+
+// Client is a connection pool to one Redis server and the stores built on it.
+// It is safe for concurrent use.
+type Client struct {
+	rdb  *goredis.Client
+	keys keys
+	log  *slog.Logger
+
+	sessions *sessionStore
+	events   *sessionEvents
+	tokens   *accessTokenStore
+}
+
+// Open parses url (redis://[user:password@]host:port/db, or rediss:// for
+// TLS), connects and pings once, so that a wrong address stops start-up with
+// a clear error. Timeouts given in the URL's query (dial_timeout,
+// read_timeout, write_timeout, pool_size, max_retries...) win over the
+// package's defaults.
+func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
+	if opts.KeyPrefix == "" {
+		opts.KeyPrefix = DefaultKeyPrefix
+	}
+	if strings.ContainsAny(opts.KeyPrefix, "{}") {
+		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "redis: key prefix %q must not contain '{' or '}'", opts.KeyPrefix)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+
+	ro, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		rdb:  goredis.NewClient(ro),
+		keys: keys{prefix: opts.KeyPrefix},
+		log:  opts.Logger,
+	}
+	c.sessions = &sessionStore{c: c}
+	c.events = &sessionEvents{c: c, backoffMin: 50 * time.Millisecond, backoffMax: 2 * time.Second, healthEvery: 5 * time.Second}
+	c.tokens = &accessTokenStore{c: c}
+
+	if err := c.checkServer(ctx); err != nil {
+		c.rdb.Close()
+		return nil, fmt.Errorf("redis: open %s: %w", redactURL(rawURL), err)
+	}
+	return c, nil
+}
+
+// parseURL turns the URL into go-redis options with our defaults. Its errors
+// never contain the URL: it may hold a password.
+func parseURL(rawURL string) (*goredis.Options, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "redis: the URL does not parse (want redis://host:port/db)")
+	}
+	ro, err := goredis.ParseURL(rawURL)
+	if err != nil {
+		// go-redis's own messages name the scheme, path or option at
+		// fault, never the credentials.
+		return nil, miniauth.WrapError(miniauth.EInvalidRequest, "redis: bad URL "+u.Redacted(), err)
+	}
+	q := u.Query()
+	set := func(name string, apply func()) {
+		if !q.Has(name) {
+			apply()
+		}
+	}
+	set("dial_timeout", func() { ro.DialTimeout = dialTimeout })
+	set("read_timeout", func() { ro.ReadTimeout = readTimeout })
+	set("write_timeout", func() { ro.WriteTimeout = writeTimeout })
+	set("pool_timeout", func() { ro.PoolTimeout = poolTimeout })
+	set("pool_size", func() { ro.PoolSize = poolSize })
+	set("min_idle_conns", func() { ro.MinIdleConns = minIdleConns })
+	// No retries: most of our writes are scripts that must not run twice
+	// (INCR of a fence), and a retry after a timeout doubles the time a
+	// request waits on a Redis that is already in trouble. Stale pooled
+	// connections after a Redis restart are weeded out by go-redis's
+	// health check when they are taken from the pool.
+	set("max_retries", func() { ro.MaxRetries = -1 })
+	// One dial attempt per call (go-redis's default is 5, each up to
+	// DialTimeout): a Redis that refuses connections fails the call at once.
+	ro.DialerRetries = 1
+	// Respect the request's deadline when it is shorter than ours.
+	ro.ContextTimeoutEnabled = true
+	// CLIENT SETINFO is noise in logs of servers that lack it, and we gain
+	// nothing from it.
+	ro.DisableIdentity = true
+	return ro, nil
+}
+
+// redactURL returns the URL with its password masked, for messages.
+func redactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// checkServer pings the server and checks that it is recent enough.
+func (c *Client) checkServer(ctx context.Context) error {
+	if err := c.Ping(ctx); err != nil {
+		return err
+	}
+	info, err := c.rdb.Info(ctx, "server").Result()
+	if err != nil {
+		return wrapErr("info", err)
+	}
+	v := infoField(info, "redis_version")
+	major, _, _ := strings.Cut(v, ".")
+	if n, err := strconv.Atoi(major); err == nil && n < minRedisMajor {
+		return miniauth.Errorf(miniauth.EInternal, "redis: server version %s is too old, need %d.0 or newer", v, minRedisMajor)
+	}
+	return nil
+}
+
+// infoField returns the value of field in an INFO answer.
+func infoField(info, field string) string {
+	for line := range strings.SplitSeq(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// Sessions returns the session store.
+func (c *Client) Sessions() miniauth.SessionStore { return c.sessions }
+
+// Events returns the session revocation events.
+func (c *Client) Events() miniauth.SessionEvents { return c.events }
+
+// AccessTokens returns the store of WeChat access tokens.
+func (c *Client) AccessTokens() miniauth.AccessTokenStore { return c.tokens }
+
+// Ping reports whether Redis answers.
+func (c *Client) Ping(ctx context.Context) error {
+	return wrapErr("ping", c.rdb.Ping(ctx).Err())
+}
+
+// Close closes the connections. Subscriptions end with an error and call
+// reset until their context ends.
+func (c *Client) Close() error {
+	return c.rdb.Close()
+}
+
+// keys makes every key name in one place, so that the slot of each can be
+// read off here: the part between the first '{' and the next '}' decides it.
+type keys struct{ prefix string }
+
+// session is the hash with all fields of one session.
+func (k keys) session(id string) string { return k.prefix + "s:{" + id + "}" }
+
+// used is the set of the session's rotated refresh hashes (same slot).
+func (k keys) used(id string) string { return k.prefix + "s:{" + id + "}:used" }
+
+// access points from an access-token hash to its session id.
+func (k keys) access(hash string) string { return k.prefix + "at:" + hash }
+
+// refresh points from a refresh-token hash (current or rotated) to its
+// session id.
+func (k keys) refresh(hash string) string { return k.prefix + "rt:" + hash }
+
+// user is the sorted set of a user's session ids, scored by creation (ms).
+func (k keys) user(id string) string { return k.prefix + "u:{" + id + "}" }
+
+// wx are the access-token keys of one app: token, lock, fence and force
+// share the slot of {appID}.
+func (k keys) wx(appID, what string) string { return k.prefix + "wx:{" + appID + "}:" + what }
+
+// channel is the pub/sub channel of session changes.
+func (k keys) channel() string { return k.prefix + "session-changed" }
+
+// wrapErr turns a go-redis error into a miniauth error: Redis down,
+// unreachable or too slow becomes EUpstreamUnavailable (a 503 that a client
+// may retry), anything else EInternal. redis.Nil must be handled by the
+// caller before, where it means "not found".
+func wrapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	cause := fmt.Errorf("redis %s: %w", op, err)
+	if unavailable(err) {
+		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "the session store is unavailable", cause)
+	}
+	return miniauth.WrapError(miniauth.EInternal, "session store error", cause)
+}
+
+// unavailable reports whether err means that Redis could not be reached or
+// could not serve the command right now, as opposed to a bug.
+func unavailable(err error) bool {
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne),
+		errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, context.Canceled),
+		errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE),
+		errors.Is(err, goredis.ErrPoolTimeout),
+		errors.Is(err, goredis.ErrClosed):
+		return true
+	}
+	// Server states in which it refuses work for a while: loading its data
+	// set, a replica, a busy script, a failing disk, a cluster in failover.
+	var re goredis.Error
+	if errors.As(err, &re) {
+		msg := re.Error()
+		for _, p := range []string{"LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "MISCONF"} {
+			if strings.HasPrefix(msg, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ms is how times are kept: Unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+const slogWarn = slog.LevelWarn
+
+// errAttr logs an error. Our errors carry no secrets: go-redis errors name
+// commands and addresses, never keys or values.
+func errAttr(err error) slog.Attr { return slog.String("err", err.Error()) }

@@ -1,0 +1,452 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/miniauth/miniauth"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// sessionStore keeps sessions in Redis. Layout (P is the key prefix):
+//
+//	P s:{sid}        hash, every field of the session; expires at RefreshExpiresAt
+//	P s:{sid}:used   set of the session's rotated refresh hashes; same slot, same expiry
+//	P at:<hash>      -> sid; expires at AccessExpiresAt
+//	P rt:<hash>      -> sid, for the current and the rotated refresh hashes;
+//	                 expires at RefreshExpiresAt
+//	P u:{uid}        sorted set of the user's session ids scored by creation (ms);
+//	                 expires with the user's longest-lived session
+//
+// The pointers live in other slots than the session and cannot be written in
+// the same atomic step; every read through a pointer checks that the session
+// still carries that hash, so a pointer left behind by a crash or a lost race
+// leads to ENotFound, never to a wrong session.
+type sessionStore struct{ c *Client }
+
+var _ miniauth.SessionStore = (*sessionStore)(nil)
+
+// Hash field names of a session.
+const (
+	fID          = "id"
+	fUserID      = "uid"
+	fAppID       = "app"
+	fOpenID      = "oid"
+	fSessionKey  = "sk"
+	fAccessHash  = "ah"
+	fRefreshHash = "rh"
+	fUserAgent   = "ua"
+	fIP          = "ip"
+	fCreated     = "ct"
+	fLastUsed    = "lu"
+	fAccessExp   = "aexp"
+	fRefreshExp  = "rexp"
+)
+
+// createSession writes the session hash unless the id is taken. Running it
+// again with the same session (a retried pipeline) succeeds.
+// KEYS: session. ARGV: expire-at ms, access hash, field/value pairs.
+var createSession = goredis.NewScript(`
+local ah = redis.call('HGET', KEYS[1], 'ah')
+if ah then
+  if ah == ARGV[2] then return 1 end
+  return 0
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+return 1
+`)
+
+// addUserSession adds a session id to the user's set and makes the set live
+// at least as long as that session.
+// KEYS: user set. ARGV: score (created ms), session id, expire-at ms.
+var addUserSession = goredis.NewScript(`
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+local cur = redis.call('PEXPIRETIME', KEYS[1])
+if cur >= 0 and cur < tonumber(ARGV[3]) then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+end
+if cur == -1 then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+end
+return 1
+`)
+
+// extendUserSessions makes the user's set live at least until ARGV[1].
+// KEYS: user set. ARGV: expire-at ms.
+var extendUserSessions = goredis.NewScript(`
+local cur = redis.call('PEXPIRETIME', KEYS[1])
+if cur == -1 or (cur >= 0 and cur < tonumber(ARGV[1])) then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+end
+return 1
+`)
+
+// rotateRefresh is the compare-and-swap of a refresh: only the caller that
+// presents the session's current refresh hash wins; a hash found among the
+// rotated ones is reuse.
+// KEYS: session, used. ARGV: old refresh hash, new access hash, new refresh
+// hash, access expiry ms, refresh expiry ms, at ms.
+// Returns {1, old access hash, fields...}, {2, fields...} on reuse, {0}.
+var rotateRefresh = goredis.NewScript(`
+local cur = redis.call('HMGET', KEYS[1], 'rh', 'rexp', 'ah')
+if not cur[1] then return {0} end
+if cur[1] ~= ARGV[1] then
+  if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+    return {2, '', redis.call('HGETALL', KEYS[1])}
+  end
+  return {0}
+end
+if tonumber(cur[2]) <= tonumber(ARGV[6]) then return {0} end
+redis.call('HSET', KEYS[1], 'ah', ARGV[2], 'rh', ARGV[3], 'aexp', ARGV[4], 'rexp', ARGV[5], 'lu', ARGV[6])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[5])
+redis.call('PEXPIREAT', KEYS[2], ARGV[5])
+return {1, cur[3] or '', redis.call('HGETALL', KEYS[1])}
+`)
+
+// revokeSession deletes the session and its used set and returns what the
+// caller needs to delete the pointers: {user id, access hash, refresh hash,
+// {used hashes}}, or {} when there was no session.
+// KEYS: session, used.
+var revokeSession = goredis.NewScript(`
+local f = redis.call('HMGET', KEYS[1], 'uid', 'ah', 'rh')
+local used = redis.call('SMEMBERS', KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2])
+if not f[1] then return {} end
+return {f[1], f[2] or '', f[3] or '', used}
+`)
+
+// touchSession sets the last-used time of an existing session (a plain HSET
+// would create a stub of a revoked one).
+// KEYS: session. ARGV: at ms.
+var touchSession = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'lu', ARGV[1])
+end
+return 0
+`)
+
+func (st *sessionStore) CreateSession(ctx context.Context, s *miniauth.Session) error {
+	if s.ID == "" || s.UserID == "" || s.AccessHash == "" || s.RefreshHash == "" {
+		return miniauth.Errorf(miniauth.EInvalidRequest, "session needs an id, a user id and token hashes")
+	}
+	k := st.c.keys
+	rexp := ms(s.RefreshExpiresAt)
+	args := []any{rexp, s.AccessHash}
+	args = append(args, sessionFields(s)...)
+
+	// Pointers first: should the session write fail, they point at nothing
+	// and expire; the other way round, a session could exist that no token
+	// reaches.
+	p := st.c.pipe()
+	p.p.Do(ctx, "set", k.access(s.AccessHash), s.ID, "pxat", ms(s.AccessExpiresAt))
+	p.p.Do(ctx, "set", k.refresh(s.RefreshHash), s.ID, "pxat", rexp)
+	created := p.eval(ctx, createSession, []string{k.session(s.ID)}, args...)
+	p.eval(ctx, addUserSession, []string{k.user(s.UserID)}, ms(s.CreatedAt), s.ID, rexp)
+	if err := p.exec(ctx); err != nil {
+		return wrapErr("create session", err)
+	}
+	if n, _ := created.cmd.Int(); n != 1 {
+		return miniauth.Errorf(miniauth.EInternal, "session id already exists")
+	}
+	return nil
+}
+
+func (st *sessionStore) SessionByAccessHash(ctx context.Context, accessHash string) (*miniauth.Session, error) {
+	k := st.c.keys
+	id, err := st.c.rdb.Get(ctx, k.access(accessHash)).Result()
+	if errors.Is(err, goredis.Nil) {
+		return nil, miniauth.Errorf(miniauth.ENotFound, "session not found")
+	} else if err != nil {
+		return nil, wrapErr("get access pointer", err)
+	}
+	m, err := st.c.rdb.HGetAll(ctx, k.session(id)).Result()
+	if err != nil {
+		return nil, wrapErr("get session", err)
+	}
+	s, err := parseSession(m)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil || s.AccessHash != accessHash {
+		// Revoked, expired or rotated since the pointer was written.
+		return nil, miniauth.Errorf(miniauth.ENotFound, "session not found")
+	}
+	return s, nil
+}
+
+func (st *sessionStore) RotateRefresh(ctx context.Context, refreshHash string, r miniauth.Rotation) (*miniauth.Session, error) {
+	notFound := miniauth.Errorf(miniauth.ENotFound, "refresh token not found")
+	k := st.c.keys
+	id, err := st.c.rdb.Get(ctx, k.refresh(refreshHash)).Result()
+	if errors.Is(err, goredis.Nil) {
+		return nil, notFound
+	} else if err != nil {
+		return nil, wrapErr("get refresh pointer", err)
+	}
+
+	// The new pointers are written before the swap, in the same round trip:
+	// once the swap succeeds the new tokens must work, even if we cannot
+	// reach Redis again afterwards (the client would otherwise retry with
+	// the old refresh token and be treated as a thief). A loser's pointers
+	// point at a session that does not carry their hashes: harmless, and
+	// deleted below.
+	aexp, rexp, at := ms(r.AccessExpiresAt), ms(r.RefreshExpiresAt), ms(r.At)
+	p := st.c.pipe()
+	p.p.Do(ctx, "set", k.access(r.AccessHash), id, "pxat", aexp)
+	p.p.Do(ctx, "set", k.refresh(r.RefreshHash), id, "pxat", rexp)
+	swap := p.eval(ctx, rotateRefresh, []string{k.session(id), k.used(id)},
+		refreshHash, r.AccessHash, r.RefreshHash, aexp, rexp, at)
+	if err := p.exec(ctx); err != nil {
+		return nil, wrapErr("rotate refresh", err)
+	}
+	res, err := swap.cmd.Slice()
+	if err != nil || len(res) == 0 {
+		return nil, wrapErr("rotate refresh", fmt.Errorf("unexpected script answer: %w", err))
+	}
+	outcome, _ := res[0].(int64)
+	if outcome != 1 {
+		st.c.rdb.Del(ctx, k.access(r.AccessHash))
+		st.c.rdb.Del(ctx, k.refresh(r.RefreshHash))
+	}
+	switch outcome {
+	case 0:
+		return nil, notFound
+	case 2:
+		s, err := parseSessionReply(res)
+		if err != nil {
+			return nil, err
+		}
+		if s == nil {
+			return nil, notFound
+		}
+		return s, miniauth.ErrRefreshReused
+	}
+	s, err := parseSessionReply(res)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, notFound
+	}
+
+	// Tidy up; failures here leave only pointers that checks already
+	// ignore, so they do not fail the rotation. The rotated refresh pointer
+	// stays, now as long as the session, so that its reuse is recognised.
+	cleanup := st.c.pipe()
+	if old, _ := res[1].(string); old != "" && old != r.AccessHash {
+		cleanup.p.Del(ctx, k.access(old))
+	}
+	cleanup.p.PExpireAt(ctx, k.refresh(refreshHash), r.RefreshExpiresAt)
+	cleanup.eval(ctx, extendUserSessions, []string{k.user(s.UserID)}, rexp)
+	if err := cleanup.exec(ctx); err != nil {
+		st.c.log.LogAttrs(ctx, slogWarn, "redis: tidying up after a refresh failed", errAttr(err))
+	}
+	return s, nil
+}
+
+func (st *sessionStore) RevokeSession(ctx context.Context, id string) error {
+	_, err := st.revoke(ctx, []string{id})
+	return err
+}
+
+// revoke deletes the sessions and their pointers in two round trips and
+// returns the ids of those that existed.
+func (st *sessionStore) revoke(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	k := st.c.keys
+	p := st.c.pipe()
+	calls := make([]*evalCall, len(ids))
+	for i, id := range ids {
+		calls[i] = p.eval(ctx, revokeSession, []string{k.session(id), k.used(id)})
+	}
+	if err := p.exec(ctx); err != nil {
+		return nil, wrapErr("revoke session", err)
+	}
+
+	var gone []string
+	tidy := st.c.pipe()
+	for i, call := range calls {
+		res, err := call.cmd.Slice()
+		if err != nil {
+			return nil, wrapErr("revoke session", err)
+		}
+		if len(res) < 4 {
+			continue // no such session
+		}
+		gone = append(gone, ids[i])
+		uid, _ := res[0].(string)
+		if h, _ := res[1].(string); h != "" {
+			tidy.p.Del(ctx, k.access(h))
+		}
+		if h, _ := res[2].(string); h != "" {
+			tidy.p.Del(ctx, k.refresh(h))
+		}
+		used, _ := res[3].([]any)
+		for _, h := range used {
+			if h, _ := h.(string); h != "" {
+				tidy.p.Del(ctx, k.refresh(h))
+			}
+		}
+		tidy.p.ZRem(ctx, k.user(uid), ids[i])
+	}
+	if len(gone) > 0 {
+		// The sessions are gone; what is left points at nothing.
+		if err := tidy.exec(ctx); err != nil {
+			return gone, wrapErr("revoke session pointers", err)
+		}
+	}
+	return gone, nil
+}
+
+func (st *sessionStore) RevokeUserSessions(ctx context.Context, userID string) ([]string, error) {
+	ids, err := st.c.rdb.ZRange(ctx, st.c.keys.user(userID), 0, -1).Result()
+	if err != nil {
+		return nil, wrapErr("list user sessions", err)
+	}
+	gone, err := st.revoke(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) > len(gone) {
+		// Members whose session had expired.
+		members := make([]any, len(ids))
+		for i, id := range ids {
+			members[i] = id
+		}
+		if err := st.c.rdb.ZRem(ctx, st.c.keys.user(userID), members...).Err(); err != nil {
+			return nil, wrapErr("prune user sessions", err)
+		}
+	}
+	if gone == nil {
+		gone = []string{}
+	}
+	return gone, nil
+}
+
+func (st *sessionStore) UserSessions(ctx context.Context, userID string) ([]*miniauth.Session, error) {
+	k := st.c.keys
+	ids, err := st.c.rdb.ZRevRange(ctx, k.user(userID), 0, -1).Result()
+	if err != nil {
+		return nil, wrapErr("list user sessions", err)
+	}
+	if len(ids) == 0 {
+		return []*miniauth.Session{}, nil
+	}
+	p := st.c.rdb.Pipeline()
+	cmds := make([]*goredis.MapStringStringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = p.HGetAll(ctx, k.session(id))
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		return nil, wrapErr("get user sessions", err)
+	}
+	out := make([]*miniauth.Session, 0, len(ids))
+	var dead []any
+	for i, cmd := range cmds {
+		s, err := parseSession(cmd.Val())
+		if err != nil {
+			return nil, err
+		}
+		if s == nil {
+			dead = append(dead, ids[i]) // expired: prune lazily
+			continue
+		}
+		out = append(out, s)
+	}
+	if len(dead) > 0 {
+		if err := st.c.rdb.ZRem(ctx, k.user(userID), dead...).Err(); err != nil {
+			st.c.log.LogAttrs(ctx, slogWarn, "redis: pruning expired sessions failed", errAttr(err))
+		}
+	}
+	return out, nil
+}
+
+func (st *sessionStore) TouchSession(ctx context.Context, id string, at time.Time) error {
+	err := touchSession.Run(ctx, st.c.rdb, []string{st.c.keys.session(id)}, ms(at)).Err()
+	return wrapErr("touch session", err)
+}
+
+// DeleteExpired does nothing: Redis expires sessions by itself.
+func (st *sessionStore) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
+	return 0, nil
+}
+
+func (st *sessionStore) Ping(ctx context.Context) error { return st.c.Ping(ctx) }
+
+// sessionFields lists the hash fields of s, times in Unix ms.
+func sessionFields(s *miniauth.Session) []any {
+	return []any{
+		fID, s.ID,
+		fUserID, s.UserID,
+		fAppID, s.AppID,
+		fOpenID, s.OpenID,
+		fSessionKey, s.SessionKey,
+		fAccessHash, s.AccessHash,
+		fRefreshHash, s.RefreshHash,
+		fUserAgent, s.UserAgent,
+		fIP, s.IP,
+		fCreated, ms(s.CreatedAt),
+		fLastUsed, ms(s.LastUsedAt),
+		fAccessExp, ms(s.AccessExpiresAt),
+		fRefreshExp, ms(s.RefreshExpiresAt),
+	}
+}
+
+// parseSession turns a session hash into a Session; nil when the hash is
+// empty (no such session) or a stub without an id.
+func parseSession(m map[string]string) (*miniauth.Session, error) {
+	if len(m) == 0 || m[fID] == "" {
+		return nil, nil
+	}
+	s := &miniauth.Session{
+		ID:          m[fID],
+		UserID:      m[fUserID],
+		AppID:       m[fAppID],
+		OpenID:      m[fOpenID],
+		SessionKey:  m[fSessionKey],
+		AccessHash:  m[fAccessHash],
+		RefreshHash: m[fRefreshHash],
+		UserAgent:   m[fUserAgent],
+		IP:          m[fIP],
+	}
+	for _, f := range []struct {
+		name string
+		dst  *time.Time
+	}{
+		{fCreated, &s.CreatedAt},
+		{fLastUsed, &s.LastUsedAt},
+		{fAccessExp, &s.AccessExpiresAt},
+		{fRefreshExp, &s.RefreshExpiresAt},
+	} {
+		v, err := strconv.ParseInt(m[f.name], 10, 64)
+		if err != nil {
+			return nil, miniauth.WrapError(miniauth.EInternal, "corrupt session record",
+				fmt.Errorf("redis: session field %s: %w", f.name, err))
+		}
+		*f.dst = fromMS(v)
+	}
+	return s, nil
+}
+
+// parseSessionReply reads the session fields that a script returned as a
+// flat list in res[2].
+func parseSessionReply(res []any) (*miniauth.Session, error) {
+	if len(res) < 3 {
+		return nil, nil
+	}
+	flat, _ := res[2].([]any)
+	m := make(map[string]string, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		k, _ := flat[i].(string)
+		v, _ := flat[i+1].(string)
+		m[k] = v
+	}
+	return parseSession(m)
+}

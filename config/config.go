@@ -14,12 +14,6 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Dev mode's mini program, known to the embedded simulator.
-const (
-	DevAppID  = "wxdevappid0000000"
-	DevSecret = "devsecret"
-)
-
 // Config is the whole configuration. The toml tags are also the environment
 // names: section "wechat", key "base_url" is MINIAUTH_WECHAT_BASE_URL.
 type Config struct {

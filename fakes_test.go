@@ -1,0 +1,166 @@
+package miniauth
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// In-memory fakes for the unit tests of this package only; the real stores
+// are tested by storetest against SQLite, PostgreSQL, MySQL and Redis.
+
+type fakeUsers struct {
+	mu    sync.Mutex
+	users map[string]*User
+}
+
+func newFakeUsers() *fakeUsers { return &fakeUsers{users: map[string]*User{}} }
+
+func (f *fakeUsers) FindOrCreateUser(_ context.Context, u *User) (*User, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, existing := range f.users {
+		if existing.AppID == u.AppID && existing.OpenID == u.OpenID {
+			if existing.UnionID == "" && u.UnionID != "" {
+				existing.UnionID = u.UnionID
+			}
+			c := *existing
+			return &c, false, nil
+		}
+	}
+	c := *u
+	f.users[u.ID] = &c
+	out := c
+	return &out, true, nil
+}
+
+func (f *fakeUsers) UserByID(_ context.Context, id string) (*User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.users[id]
+	if !ok {
+		return nil, Errorf(ENotFound, "no user")
+	}
+	c := *u
+	return &c, nil
+}
+
+func (f *fakeUsers) UpdateUser(_ context.Context, id string, upd UserUpdate) (*User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.users[id]
+	if !ok {
+		return nil, Errorf(ENotFound, "no user")
+	}
+	if upd.Phone != nil {
+		u.Phone = *upd.Phone
+	}
+	if upd.Disabled != nil {
+		u.Disabled = *upd.Disabled
+	}
+	u.UpdatedAt = upd.UpdatedAt
+	c := *u
+	return &c, nil
+}
+
+func (f *fakeUsers) ListUsers(context.Context, UserFilter) ([]*User, error) { return nil, nil }
+func (f *fakeUsers) Ping(context.Context) error                            { return nil }
+
+type fakeSessions struct {
+	mu       sync.Mutex
+	sessions map[string]*Session
+	used     map[string]string // rotated refresh hash -> session id
+	lookups  int
+}
+
+func newFakeSessions() *fakeSessions {
+	return &fakeSessions{sessions: map[string]*Session{}, used: map[string]string{}}
+}
+
+func (f *fakeSessions) CreateSession(_ context.Context, s *Session) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := *s
+	f.sessions[s.ID] = &c
+	return nil
+}
+
+func (f *fakeSessions) SessionByAccessHash(_ context.Context, hash string) (*Session, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lookups++
+	for _, s := range f.sessions {
+		if s.AccessHash == hash {
+			c := *s
+			return &c, nil
+		}
+	}
+	return nil, Errorf(ENotFound, "no session")
+}
+
+func (f *fakeSessions) RotateRefresh(_ context.Context, hash string, r Rotation) (*Session, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id, ok := f.used[hash]; ok {
+		if s, ok := f.sessions[id]; ok {
+			c := *s
+			return &c, ErrRefreshReused
+		}
+	}
+	for _, s := range f.sessions {
+		if s.RefreshHash == hash && r.At.Before(s.RefreshExpiresAt) {
+			f.used[hash] = s.ID
+			s.AccessHash, s.RefreshHash = r.AccessHash, r.RefreshHash
+			s.AccessExpiresAt, s.RefreshExpiresAt, s.LastUsedAt = r.AccessExpiresAt, r.RefreshExpiresAt, r.At
+			c := *s
+			return &c, nil
+		}
+	}
+	return nil, Errorf(ENotFound, "no session")
+}
+
+func (f *fakeSessions) RevokeSession(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.sessions, id)
+	return nil
+}
+
+func (f *fakeSessions) RevokeUserSessions(_ context.Context, userID string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []string
+	for id, s := range f.sessions {
+		if s.UserID == userID {
+			ids = append(ids, id)
+			delete(f.sessions, id)
+		}
+	}
+	return ids, nil
+}
+
+func (f *fakeSessions) UserSessions(context.Context, string) ([]*Session, error) { return nil, nil }
+func (f *fakeSessions) TouchSession(context.Context, string, time.Time) error    { return nil }
+func (f *fakeSessions) DeleteExpired(context.Context, time.Time) (int, error)    { return 0, nil }
+func (f *fakeSessions) Ping(context.Context) error                               { return nil }
+
+type fakeWeChat struct {
+	sessions map[string]*WeChatSession // code -> answer
+	err      error
+}
+
+func (f *fakeWeChat) Code2Session(_ context.Context, _, code string) (*WeChatSession, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	s, ok := f.sessions[code]
+	if !ok {
+		return nil, Errorf(EInvalidCode, "invalid code")
+	}
+	delete(f.sessions, code)
+	return s, nil
+}
+
+func (f *fakeWeChat) PhoneNumber(context.Context, string, string, string) (*PhoneInfo, error) {
+	return &PhoneInfo{PurePhoneNumber: "13800138000", CountryCode: "86"}, nil
+}

@@ -64,7 +64,7 @@ func (f *fakeUsers) UpdateUser(_ context.Context, id string, upd UserUpdate) (*U
 }
 
 func (f *fakeUsers) ListUsers(context.Context, UserFilter) ([]*User, error) { return nil, nil }
-func (f *fakeUsers) Ping(context.Context) error                            { return nil }
+func (f *fakeUsers) Ping(context.Context) error                             { return nil }
 
 type fakeSessions struct {
 	mu       sync.Mutex

@@ -248,8 +248,8 @@ func TestStatsAndRouting(t *testing.T) {
 
 	code, _ := e.loginCode(appA, "", "")
 	e.code2Session(appA, secretA, code)
-	e.code2Session(appA, secretA, code)                     // 40163
-	e.code2Session(appA, "wrong", code)                     // 40125
+	e.code2Session(appA, secretA, code)                    // 40163
+	e.code2Session(appA, "wrong", code)                    // 40125
 	e.do(http.MethodPost, "sns/jscode2session", nil, "{}") // 405, still a call
 	tok := e.accessToken()
 	e.stableToken(appA, secretA, false)

@@ -217,3 +217,7 @@ func (e *env) tokenErr(token string) int {
 	}
 	return code
 }
+
+func readAll(resp *http.Response) ([]byte, error) { return io.ReadAll(resp.Body) }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }

@@ -1,8 +1,10 @@
 package wechat_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -124,6 +126,10 @@ func (f *fakeWeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if fl != nil {
 		if fl.delay > 0 {
+			// Reading the body lets the server notice when the client
+			// hangs up, which ends r.Context().
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
 			select {
 			case <-time.After(fl.delay):
 			case <-r.Context().Done():

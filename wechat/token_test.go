@@ -1,0 +1,490 @@
+package wechat_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/wechat"
+)
+
+func TestMemoryTokenStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := newClock()
+	s := wechat.NewMemoryTokenStore()
+	wechat.SetStoreClock(s, clock.Now)
+
+	if tok, err := s.LoadAccessToken(ctx, appID); err != nil || tok.Value != "" {
+		t.Fatalf("empty store: %+v %v", tok, err)
+	}
+	f1, ok, err := s.LockAccessToken(ctx, appID, time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("first lock: %v %v", ok, err)
+	}
+	if _, ok, _ := s.LockAccessToken(ctx, appID, time.Minute); ok {
+		t.Fatal("a held lock was taken again")
+	}
+	if _, ok, _ := s.LockAccessToken(ctx, "otherapp", time.Minute); !ok {
+		t.Fatal("apps share a lock")
+	}
+	tok1 := miniauth.AccessToken{Value: "T1", ExpiresAt: clock.Now().Add(time.Hour), FetchedAt: clock.Now()}
+	if err := s.SaveAccessToken(ctx, appID, f1, tok1); err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	if got, _ := s.LoadAccessToken(ctx, appID); got != tok1 {
+		t.Fatalf("load = %+v", got)
+	}
+	// Save released the lock.
+	f2, ok, _ := s.LockAccessToken(ctx, appID, time.Minute)
+	if !ok || f2 <= f1 {
+		t.Fatalf("lock after save: ok=%v fence %d after %d", ok, f2, f1)
+	}
+	// The lock expires; a newer holder takes it; the old holder's save and
+	// unlock change nothing.
+	clock.Advance(time.Minute + time.Second)
+	f3, ok, _ := s.LockAccessToken(ctx, appID, time.Minute)
+	if !ok || f3 <= f2 {
+		t.Fatalf("lock after expiry: ok=%v fence %d after %d", ok, f3, f2)
+	}
+	if err := s.SaveAccessToken(ctx, appID, f2, miniauth.AccessToken{Value: "STALE"}); !errors.Is(err, miniauth.ErrFenceLost) {
+		t.Fatalf("stale save: %v, want ErrFenceLost", err)
+	}
+	if got, _ := s.LoadAccessToken(ctx, appID); got.Value != "T1" {
+		t.Fatalf("stale save stored %q", got.Value)
+	}
+	_ = s.UnlockAccessToken(ctx, appID, f2)
+	if _, ok, _ := s.LockAccessToken(ctx, appID, time.Minute); ok {
+		t.Fatal("a stale unlock released the newer holder's lock")
+	}
+	_ = s.UnlockAccessToken(ctx, appID, f3)
+	if _, ok, _ := s.LockAccessToken(ctx, appID, time.Minute); !ok {
+		t.Fatal("unlock did not release")
+	}
+}
+
+func TestMemoryTokenStoreForceLimits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := wechat.NewMemoryTokenStore()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	reserve := func(at time.Duration) bool {
+		ok, err := s.ReserveForceRefresh(ctx, appID, t0.Add(at), 30*time.Second, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	for _, step := range []struct {
+		at   time.Duration
+		want bool
+	}{
+		{0, true},
+		{29 * time.Second, false}, // under 30 s since the last
+		{30 * time.Second, true},
+		{31 * time.Second, false},
+	} {
+		if got := reserve(step.at); got != step.want {
+			t.Fatalf("reserve at %v = %v, want %v", step.at, got, step.want)
+		}
+	}
+	// 18 more, 30 s apart, make 20 in the day; the 21st is refused until the
+	// first falls out of the 24 hours.
+	at := 30 * time.Second
+	for i := range 18 {
+		at += 30 * time.Second
+		if !reserve(at) {
+			t.Fatalf("reservation %d refused", i+3)
+		}
+	}
+	if reserve(at + time.Hour) {
+		t.Fatal("21st reservation in a day allowed")
+	}
+	if !reserve(24*time.Hour + time.Second) {
+		t.Fatal("reservation refused after the oldest left the 24 hours")
+	}
+}
+
+// TestOneFetchAcrossManagers: many goroutines on many Clients (nodes) share
+// one store and ask for a token at once: WeChat sees exactly one fetch.
+func TestOneFetchAcrossManagers(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{wechat.ModeStable, wechat.ModeClassic} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			fake := newFake(t, testApps, nil)
+			endpoint := "cgi-bin/stable_token"
+			if mode == wechat.ModeClassic {
+				endpoint = "cgi-bin/token"
+			}
+			// A slow answer keeps the race window wide open.
+			fake.fault(endpoint, fault{delay: 100 * time.Millisecond}, 1)
+			store := wechat.NewMemoryTokenStore()
+			const managers, goroutines = 8, 50
+			var clients []*wechat.Client
+			for range managers {
+				c, err := wechat.New(wechat.Options{BaseURL: fake.URL, Apps: testApps, Tokens: store, TokenMode: mode})
+				if err != nil {
+					t.Fatal(err)
+				}
+				clients = append(clients, c)
+			}
+			var wg sync.WaitGroup
+			tokens := make(chan string, managers*goroutines)
+			for _, c := range clients {
+				for range goroutines {
+					wg.Go(func() {
+						tok, err := c.AccessToken(context.Background(), appID)
+						if err != nil {
+							t.Errorf("AccessToken: %v", err)
+						}
+						tokens <- tok
+					})
+				}
+			}
+			wg.Wait()
+			close(tokens)
+			seen := map[string]bool{}
+			for tok := range tokens {
+				seen[tok] = true
+			}
+			if len(seen) != 1 {
+				t.Fatalf("%d distinct tokens handed out, want 1", len(seen))
+			}
+			if got := fake.count(endpoint); got != 1 {
+				t.Fatalf("%s calls = %d, want 1", endpoint, got)
+			}
+		})
+	}
+}
+
+// TestForcedRefreshAcrossManagers: every node gets 40001 for the same token;
+// one forced refresh serves them all.
+func TestForcedRefreshAcrossManagers(t *testing.T) {
+	t.Parallel()
+	fake := newFake(t, testApps, nil)
+	store := wechat.NewMemoryTokenStore()
+	var clients []*wechat.Client
+	for range 4 {
+		c, err := wechat.New(wechat.Options{BaseURL: fake.URL, Apps: testApps, Tokens: store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	ctx := context.Background()
+	bad, err := clients[0].AccessToken(ctx, appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		if _, err := c.AccessToken(ctx, appID); err != nil {
+			t.Fatal(err)
+		}
+		for range 10 {
+			wg.Go(func() {
+				tok, err := c.InvalidateAccessToken(ctx, appID, bad)
+				if err != nil || tok == bad || tok == "" {
+					t.Errorf("InvalidateAccessToken = %q, %v", tok, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if got := fake.forcedCount(); got != 1 {
+		t.Fatalf("forced refreshes = %d, want 1", got)
+	}
+}
+
+func TestRefreshAheadOfExpiry(t *testing.T) {
+	t.Parallel()
+	clock := newClock()
+	e := newEnv(t, func(o *wechat.Options) { o.Now = clock.Now })
+	ctx := context.Background()
+	t1, err := e.c.AccessToken(ctx, appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Past the local TTL but far from expiry: the store's token is reused.
+	clock.Advance(time.Hour)
+	if tok, _ := e.c.AccessToken(ctx, appID); tok != t1 {
+		t.Fatalf("token changed an hour in: %q", tok)
+	}
+	if got := e.fake.count("cgi-bin/stable_token"); got != 1 {
+		t.Fatalf("stable_token calls = %d, want 1", got)
+	}
+	if got := metricValue(t, e.reg, "miniauth_wechat_access_token_age_seconds", map[string]string{"appid": appID}); got != 3600 {
+		t.Fatalf("token age = %v, want 3600", got)
+	}
+	// 4 min 59 s before expiry: inside the 5 min window, a new token.
+	clock.Advance(7200*time.Second - time.Hour - 299*time.Second)
+	t2, err := e.c.AccessToken(ctx, appID)
+	if err != nil || t2 == t1 {
+		t.Fatalf("inside the refresh window: %q, %v; want a new token", t2, err)
+	}
+	if got := e.fake.count("cgi-bin/stable_token"); got != 2 {
+		t.Fatalf("stable_token calls = %d, want 2", got)
+	}
+	if got := metricValue(t, e.reg, "miniauth_wechat_access_token_refreshes_total", map[string]string{"appid": appID, "kind": "regular"}); got != 2 {
+		t.Fatalf("refreshes_total{regular} = %v, want 2", got)
+	}
+	if got := metricValue(t, e.reg, "miniauth_wechat_access_token_age_seconds", map[string]string{"appid": appID}); got != 0 {
+		t.Fatalf("token age = %v, want 0", got)
+	}
+}
+
+// TestRefreshAheadFailureKeepsOldToken: WeChat fails while the token is in
+// its refresh window but still valid: the old one is used.
+func TestRefreshAheadFailureKeepsOldToken(t *testing.T) {
+	t.Parallel()
+	clock := newClock()
+	e := newEnv(t, func(o *wechat.Options) { o.Now = clock.Now })
+	ctx := context.Background()
+	t1, err := e.c.AccessToken(ctx, appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(7200*time.Second - 100*time.Second)
+	e.fake.fault("cgi-bin/stable_token", fault{errcode: -1}, 1)
+	if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok != t1 {
+		t.Fatalf("AccessToken = %q, %v; want the old token", tok, err)
+	}
+	if got := metricValue(t, e.reg, "miniauth_wechat_access_token_errors_total", map[string]string{"appid": appID}); got != 1 {
+		t.Fatalf("errors_total = %v, want 1", got)
+	}
+	// After the retry interval the refresh is tried again and succeeds.
+	clock.Advance(2 * time.Second)
+	if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok == t1 {
+		t.Fatalf("AccessToken = %q, %v; want a new token", tok, err)
+	}
+	// Once expired, a failing fetch is an error.
+	clock.Advance(3 * time.Hour)
+	e.fake.fault("cgi-bin/stable_token", fault{errcode: -1}, 1)
+	if _, err := e.c.AccessToken(ctx, appID); miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable {
+		t.Fatalf("expired token and failing fetch: %v", err)
+	}
+}
+
+func TestForceRefreshLimits(t *testing.T) {
+	t.Parallel()
+	clock := newClock()
+	e := newEnv(t, func(o *wechat.Options) { o.Now = clock.Now })
+	ctx := context.Background()
+	cur, err := e.c.AccessToken(ctx, appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A token the store no longer holds needs no refresh.
+	if tok, err := e.c.InvalidateAccessToken(ctx, appID, "SOME-OLD-TOKEN"); err != nil || tok != cur {
+		t.Fatalf("stale report: %q, %v", tok, err)
+	}
+	if got := e.fake.forcedCount(); got != 0 {
+		t.Fatalf("forced = %d", got)
+	}
+	invalidate := func() error {
+		tok, err := e.c.InvalidateAccessToken(ctx, appID, cur)
+		if err == nil {
+			if tok == cur {
+				t.Fatal("the same token came back")
+			}
+			cur = tok
+		}
+		return err
+	}
+	if err := invalidate(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(10 * time.Second)
+	err = invalidate()
+	if miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable || miniauth.ErrorMessage(err) != "access token refresh limited" {
+		t.Fatalf("second forced refresh 10 s later: %v", err)
+	}
+	for i := 2; i <= 20; i++ {
+		clock.Advance(31 * time.Second)
+		if err := invalidate(); err != nil {
+			t.Fatalf("forced refresh %d: %v", i, err)
+		}
+	}
+	clock.Advance(31 * time.Second)
+	if err := invalidate(); miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable {
+		t.Fatalf("21st forced refresh in a day: %v", err)
+	}
+	if got := e.fake.forcedCount(); got != 20 {
+		t.Fatalf("forced refreshes at WeChat = %d, want 20", got)
+	}
+	clock.Advance(24 * time.Hour)
+	if err := invalidate(); err != nil {
+		t.Fatalf("a day later: %v", err)
+	}
+}
+
+// TestFenceLost: our lock runs out while we fetch and a newer holder saves
+// its token: ours is not saved, and the newer one is used.
+func TestFenceLost(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	storeClock := newClock()
+	store := wechat.NewMemoryTokenStore()
+	wechat.SetStoreClock(store, storeClock.Now)
+	e := newEnv(t, func(o *wechat.Options) { o.Tokens = store })
+	other := miniauth.AccessToken{Value: "OTHER-NODE-TOKEN", ExpiresAt: time.Now().Add(time.Hour), FetchedAt: time.Now()}
+	var once sync.Once
+	e.fake.onToken = func() {
+		once.Do(func() {
+			storeClock.Advance(time.Hour) // our lock expires
+			fence, ok, err := store.LockAccessToken(ctx, appID, time.Minute)
+			if err != nil || !ok {
+				t.Errorf("other node's lock: %v %v", ok, err)
+				return
+			}
+			if err := store.SaveAccessToken(ctx, appID, fence, other); err != nil {
+				t.Errorf("other node's save: %v", err)
+			}
+		})
+	}
+	tok, err := e.c.AccessToken(ctx, appID)
+	if err != nil || tok != other.Value {
+		t.Fatalf("AccessToken = %q, %v; want the newer holder's token", tok, err)
+	}
+	if got, _ := store.LoadAccessToken(ctx, appID); got.Value != other.Value {
+		t.Fatalf("store holds %q", got.Value)
+	}
+}
+
+// TestLoserUsesOldTokenOrWaits: another node holds the lock.
+func TestLoserUsesOldTokenOrWaits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const timeout = 300 * time.Millisecond
+
+	t.Run("old token still valid", func(t *testing.T) {
+		t.Parallel()
+		store := wechat.NewMemoryTokenStore()
+		old := miniauth.AccessToken{Value: "OLD", ExpiresAt: time.Now().Add(time.Minute), FetchedAt: time.Now().Add(-2 * time.Hour)}
+		f, _, _ := store.LockAccessToken(ctx, appID, time.Hour)
+		_ = store.SaveAccessToken(ctx, appID, f, old)
+		if _, ok, _ := store.LockAccessToken(ctx, appID, time.Hour); !ok {
+			t.Fatal("lock")
+		}
+		e := newEnv(t, func(o *wechat.Options) { o.Tokens = store; o.Timeout = timeout })
+		if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok != "OLD" {
+			t.Fatalf("AccessToken = %q, %v", tok, err)
+		}
+		if got := e.fake.count("cgi-bin/stable_token"); got != 0 {
+			t.Fatalf("fetched %d times while another node held the lock", got)
+		}
+	})
+	t.Run("waits for the holder", func(t *testing.T) {
+		t.Parallel()
+		store := wechat.NewMemoryTokenStore()
+		fence, _, _ := store.LockAccessToken(ctx, appID, time.Hour)
+		e := newEnv(t, func(o *wechat.Options) { o.Tokens = store; o.Timeout = timeout })
+		go func() {
+			time.Sleep(timeout / 3)
+			_ = store.SaveAccessToken(ctx, appID, fence, miniauth.AccessToken{Value: "NEW", ExpiresAt: time.Now().Add(time.Hour), FetchedAt: time.Now()})
+		}()
+		if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok != "NEW" {
+			t.Fatalf("AccessToken = %q, %v", tok, err)
+		}
+		if got := e.fake.count("cgi-bin/stable_token"); got != 0 {
+			t.Fatalf("fetched %d times", got)
+		}
+	})
+	t.Run("gives up after the timeout", func(t *testing.T) {
+		t.Parallel()
+		store := wechat.NewMemoryTokenStore()
+		_, _, _ = store.LockAccessToken(ctx, appID, time.Hour)
+		e := newEnv(t, func(o *wechat.Options) { o.Tokens = store; o.Timeout = timeout })
+		start := time.Now()
+		_, err := e.c.AccessToken(ctx, appID)
+		elapsed := time.Since(start)
+		if miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable {
+			t.Fatalf("got %v", err)
+		}
+		if elapsed < timeout || elapsed > timeout+time.Second {
+			t.Fatalf("gave up after %v, want about %v", elapsed, timeout)
+		}
+	})
+}
+
+// failingStore fails every call while fail is set.
+type failingStore struct {
+	miniauth.AccessTokenStore
+	fail atomic.Bool
+}
+
+var errStoreDown = errors.New("store down")
+
+func (s *failingStore) LoadAccessToken(ctx context.Context, appID string) (miniauth.AccessToken, error) {
+	if s.fail.Load() {
+		return miniauth.AccessToken{}, errStoreDown
+	}
+	return s.AccessTokenStore.LoadAccessToken(ctx, appID)
+}
+
+func TestStoreDownUsesLocalCopy(t *testing.T) {
+	t.Parallel()
+	clock := newClock()
+	store := &failingStore{AccessTokenStore: wechat.NewMemoryTokenStore()}
+	e := newEnv(t, func(o *wechat.Options) { o.Tokens = store; o.Now = clock.Now })
+	ctx := context.Background()
+	t1, err := e.c.AccessToken(ctx, appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.fail.Store(true)
+	clock.Advance(time.Minute)
+	if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok != t1 {
+		t.Fatalf("store down, valid local copy: %q, %v", tok, err)
+	}
+	clock.Advance(3 * time.Hour)
+	_, err = e.c.AccessToken(ctx, appID)
+	if miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable || !errors.Is(err, errStoreDown) {
+		t.Fatalf("store down, no valid token: %v", err)
+	}
+}
+
+// TestCallerGivesUp: a caller whose context ends stops waiting, without
+// failing the refresh for the others.
+func TestCallerGivesUp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.fake.fault("cgi-bin/stable_token", fault{delay: 200 * time.Millisecond}, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := e.c.AccessToken(ctx, appID); miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable {
+		t.Fatalf("caller gave up: %v", err)
+	}
+	if tok, err := e.c.AccessToken(context.Background(), appID); err != nil || tok == "" {
+		t.Fatalf("next caller: %q, %v", tok, err)
+	}
+	if got := e.fake.count("cgi-bin/stable_token"); got != 1 {
+		t.Fatalf("stable_token calls = %d, want 1", got)
+	}
+}
+
+func TestSharedRegistry(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	fake := newFake(t, testApps, nil)
+	for range 2 {
+		c, err := wechat.New(wechat.Options{BaseURL: fake.URL, Apps: testApps, Registerer: reg, Logger: slog.Default()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Code2Session(context.Background(), appID, fake.loginCode("o")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := metricValue(t, reg, "miniauth_wechat_calls_total", map[string]string{"endpoint": "sns/jscode2session", "errcode": "0"}); got != 2 {
+		t.Fatalf("calls_total = %v, want 2", got)
+	}
+}

@@ -488,3 +488,43 @@ func TestSharedRegistry(t *testing.T) {
 		t.Fatalf("calls_total = %v, want 2", got)
 	}
 }
+
+// raceStore lets a test act between a manager's load and its lock.
+type raceStore struct {
+	*wechat.MemoryTokenStore
+	beforeLock func()
+}
+
+func (s *raceStore) LockAccessToken(ctx context.Context, appID string, ttl time.Duration) (int64, bool, error) {
+	if s.beforeLock != nil {
+		f := s.beforeLock
+		s.beforeLock = nil
+		f()
+	}
+	return s.MemoryTokenStore.LockAccessToken(ctx, appID, ttl)
+}
+
+// TestWinnerRechecksStore: another node saves a token between our load and
+// our lock; we take the lock and must use that token rather than fetch.
+func TestWinnerRechecksStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	mem := wechat.NewMemoryTokenStore()
+	other := miniauth.AccessToken{Value: "OTHER-NODE-TOKEN", ExpiresAt: time.Now().Add(time.Hour), FetchedAt: time.Now()}
+	store := &raceStore{MemoryTokenStore: mem, beforeLock: func() {
+		fence, _, _ := mem.LockAccessToken(ctx, appID, time.Minute)
+		if err := mem.SaveAccessToken(ctx, appID, fence, other); err != nil {
+			t.Errorf("other node's save: %v", err)
+		}
+	}}
+	e := newEnv(t, func(o *wechat.Options) { o.Tokens = store })
+	if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok != other.Value {
+		t.Fatalf("AccessToken = %q, %v", tok, err)
+	}
+	if got := e.fake.count("cgi-bin/stable_token"); got != 0 {
+		t.Fatalf("stable_token calls = %d, want 0", got)
+	}
+	if _, ok, _ := mem.LockAccessToken(ctx, appID, time.Minute); !ok {
+		t.Fatal("the winner did not release the lock")
+	}
+}

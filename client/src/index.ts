@@ -171,6 +171,7 @@ export function createAuth(options: AuthOptions): Auth {
         }
       }
       if (!t) t = await loginWithCode();
+      if (!t || typeof t.access_token !== 'string') throw new MiniauthError('http_error', 'unexpected answer', 200);
       const s: Session = {
         access_token: t.access_token,
         refresh_token: t.refresh_token,
@@ -198,9 +199,12 @@ export function createAuth(options: AuthOptions): Auth {
   }
 
   async function request<T>(o: RequestOptions): Promise<Response<T>> {
+    const started = epoch;
     let token = (await current()).access_token;
     let res = await send(o, token);
-    if (res.statusCode === 401) {
+    // After a logout meanwhile, a 401 is the answer: logging in again would
+    // undo the logout.
+    if (res.statusCode === 401 && epoch === started) {
       // Retry once: with the current token when someone renewed it since we
       // sent ours, else after a refresh (or a login if that is refused).
       token = session && session.access_token !== token ? session.access_token : (await renew(true)).access_token;

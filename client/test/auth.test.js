@@ -346,6 +346,38 @@ for (const variant of variants) {
       assert.deepEqual([c.logins, c.jscode2session], [1, 1]);
     });
 
+    it('does not log in again for a request that was in flight during logout', async () => {
+      const wx = await loggedInPhone();
+      let open;
+      const gate = new Promise((r) => (open = r));
+      const realRequest = wx.request;
+      wx.request = (o) => {
+        if (o.url.endsWith('/api/v1/me')) gate.then(() => realRequest(o));
+        else realRequest(o);
+      };
+      const auth = make(wx);
+      const c = await counted(async () => {
+        const pending = auth.request({ url: '/api/v1/me' }).then(
+          () => assert.fail('resolved'),
+          (e) => e,
+        );
+        await auth.logout();
+        open();
+        return pending;
+      });
+      assert.equal(c.result.code, 'unauthorized');
+      assert.deepEqual([c.logins, c.refreshes], [0, 0]);
+      assert.equal(wx.getStorageSync(KEY), '');
+      assert.equal(auth.currentUser(), null);
+      assert.deepEqual(
+        wx.log.map((r) => [r.url.slice(server.baseURL.length), r.statusCode]),
+        [
+          ['/api/v1/auth/logout', 204],
+          ['/api/v1/me', 401],
+        ],
+      );
+    });
+
     it('clears storage on logout even when the server is unreachable', async () => {
       const wx = await loggedInPhone();
       const auth = make(wx);

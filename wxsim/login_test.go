@@ -248,3 +248,23 @@ func TestCheckSession(t *testing.T) {
 	e.clk.Advance(wxsim.TokenLifetime)
 	wantErr(t, e.checkSession(tok, openID, wxsim.SessionSignature(key)), 42001)
 }
+
+func TestParseApp(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, appID, secret string
+		ok                bool
+	}{
+		{"wx123:abc", "wx123", "abc", true},
+		{"wx123:a:b", "wx123", "a:b", true},
+		{"wx123", "", "", false},
+		{":abc", "", "", false},
+		{"wx123:", "", "", false},
+	}
+	for _, tt := range tests {
+		appID, secret, err := wxsim.ParseApp(tt.in)
+		if (err == nil) != tt.ok || appID != tt.appID || secret != tt.secret {
+			t.Errorf("ParseApp(%q) = %q, %q, %v", tt.in, appID, secret, err)
+		}
+	}
+}

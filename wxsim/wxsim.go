@@ -33,6 +33,15 @@
 //     client has gone away. That is what a slow WeChat looks like: a retry
 //     after a timeout finds the code used (40163).
 //   - Times come from Options.Now; fault delays use real timers.
+//
+// Control endpoints (JSON; errors are an HTTP 4xx with {"errcode","errmsg"}):
+//
+//	POST   _sim/login-code {"appid","openid"?,"unionid"?} -> {"code","openid"}
+//	POST   _sim/phone-code {"appid","openid","phone"}     -> {"code"}
+//	POST   _sim/faults     {"endpoint","errcode"?,"http_status"?,"raw_body"?,"delay_ms"?,"count"?} -> 204
+//	GET    _sim/faults     -> {"faults":[...]} (pending, in order)
+//	DELETE _sim/faults     -> 204
+//	GET    _sim/stats      -> {"calls":{"<endpoint>":n,...},"tokens_issued":n}
 package wxsim
 
 import (
@@ -236,11 +245,18 @@ func (s *Simulator) serveWeChat(w http.ResponseWriter, r *http.Request, ep int) 
 		}
 	}
 	resp.write(w)
+	// Only the endpoint and the outcome: never codes, tokens or keys.
+	if s.log.Enabled(r.Context(), slog.LevelDebug) {
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "wxsim: call",
+			slog.String("endpoint", endpoints[ep].path), slog.Int("errcode", resp.errcode),
+			slog.Int("status", max(resp.status, http.StatusOK)), slog.Bool("faulted", faulted))
+	}
 }
 
 // response is an answer computed before it is written, so that a delay fault
 // can hold it back after the call has had its effect.
 type response struct {
+	errcode     int // WeChat's errcode, for the debug log only
 	status      int // 0: 200
 	contentType string
 	body        []byte
@@ -274,7 +290,9 @@ type wechatError struct {
 }
 
 func (s *Simulator) wechatErr(code int) response {
-	return wechatJSON(wechatError{ErrCode: code, ErrMsg: errMsg(code) + ", rid: " + newRID(s.now())})
+	resp := wechatJSON(wechatError{ErrCode: code, ErrMsg: errMsg(code) + ", rid: " + newRID(s.now())})
+	resp.errcode = code
+	return resp
 }
 
 // errMsg is WeChat's text for its codes.
@@ -365,6 +383,16 @@ func decodeControl(r *http.Request, v any) (response, bool) {
 		return controlError(http.StatusBadRequest, 47001, "body has data after the JSON object"), false
 	}
 	return response{}, true
+}
+
+// ParseApp splits an "APPID:SECRET" command-line value (the --app flag of
+// `miniauth wxsim`) into the two parts. The secret may itself contain ":".
+func ParseApp(s string) (appID, secret string, err error) {
+	appID, secret, ok := strings.Cut(s, ":")
+	if !ok || appID == "" || secret == "" {
+		return "", "", errors.New(`wxsim: app must be "APPID:SECRET"`)
+	}
+	return appID, secret, nil
 }
 
 // checkApp answers the WeChat errcode for an appid and secret pair, 0 when

@@ -1,0 +1,69 @@
+package wxsim_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/miniauth/miniauth/wxsim"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The debug log names endpoints and outcomes, never codes, tokens, secrets
+// or session keys.
+func TestLogHasNoSecrets(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clk := newClock()
+	sim := wxsim.New(wxsim.Options{Apps: map[string]string{appA: secretA}, Now: clk.Now, Logger: logger})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	e := &env{t: t, sim: sim, clk: clk, srv: srv, base: srv.URL + "/"}
+
+	code, openID := e.loginCode(appA, "", "")
+	m := e.code2Session(appA, secretA, code)
+	e.code2Session(appA, secretA, code)
+	tok := e.accessToken()
+	e.checkSession(tok, openID, "deadbeef")
+	phone := e.phoneCode(appA, openID, "13800138000")
+	e.phoneNumber(tok, `{"code":"`+phone+`"}`)
+	e.addFault(`{"endpoint":"cgi-bin/token","errcode":-1}`)
+	e.plainToken(appA, secretA)
+
+	out := buf.String()
+	if !strings.Contains(out, "endpoint=sns/jscode2session") || !strings.Contains(out, "errcode=40163") {
+		t.Fatalf("debug log lacks the calls:\n%s", out)
+	}
+	for name, secret := range map[string]string{
+		"login code": code, "session_key": m["session_key"].(string), "access token": tok,
+		"phone code": phone, "secret": secretA, "phone": "13800138000",
+	} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log contains the %s:\n%s", name, out)
+		}
+	}
+	if status, _ := e.do(http.MethodGet, "_sim/stats", nil, ""); status != 200 {
+		t.Fatal("stats")
+	}
+}

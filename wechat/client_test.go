@@ -492,3 +492,5 @@ func TestRetryOnlyOnce(t *testing.T) {
 		t.Fatalf("phone calls = %d, want 2", got)
 	}
 }
+
+func newJSONLogger(w *syncBuffer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }

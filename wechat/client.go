@@ -176,10 +176,13 @@ func New(opts Options) (*Client, error) {
 		metrics:      c.metrics,
 		refreshAhead: opts.RefreshAhead,
 		localTTL:     opts.TokenCacheTTL,
-		retryTTL:     time.Second,
+		retryTTL:     5 * time.Second,
 		timeout:      opts.Timeout,
 		pollEvery:    5 * time.Millisecond,
 		apps:         map[string]*appToken{},
+	}
+	for id := range c.apps {
+		c.tokens.apps[id] = &appToken{}
 	}
 	installTransport()
 	return c, nil

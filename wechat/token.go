@@ -36,8 +36,7 @@ type tokenManager struct {
 	timeout      time.Duration // one outbound call; bounds the polling of losers
 	pollEvery    time.Duration // first poll interval of losers; doubles up to maxPoll
 
-	mu   sync.Mutex
-	apps map[string]*appToken
+	apps map[string]*appToken // one per configured app, made in New, read-only after
 }
 
 const maxPoll = 100 * time.Millisecond
@@ -68,16 +67,8 @@ type flight struct {
 	err  error
 }
 
-func (m *tokenManager) app(appID string) *appToken {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	a := m.apps[appID]
-	if a == nil {
-		a = &appToken{}
-		m.apps[appID] = a
-	}
-	return a
-}
+// app returns the state of a configured app; callers have checked appID.
+func (m *tokenManager) app(appID string) *appToken { return m.apps[appID] }
 
 // get returns a valid token of the app.
 func (m *tokenManager) get(ctx context.Context, appID string) (string, error) {

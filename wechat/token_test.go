@@ -260,8 +260,13 @@ func TestRefreshAheadFailureKeepsOldToken(t *testing.T) {
 	if got := metricValue(t, e.reg, "miniauth_wechat_access_token_errors_total", map[string]string{"appid": appID}); got != 1 {
 		t.Fatalf("errors_total = %v, want 1", got)
 	}
-	// After the retry interval the refresh is tried again and succeeds.
+	// Within the retry interval the old token is used without asking again.
 	clock.Advance(2 * time.Second)
+	if tok, _ := e.c.AccessToken(ctx, appID); tok != t1 || e.fake.count("cgi-bin/stable_token") != 2 {
+		t.Fatalf("retried within the interval: %q, %d calls", tok, e.fake.count("cgi-bin/stable_token"))
+	}
+	// After the retry interval the refresh is tried again and succeeds.
+	clock.Advance(5 * time.Second)
 	if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok == t1 {
 		t.Fatalf("AccessToken = %q, %v; want a new token", tok, err)
 	}

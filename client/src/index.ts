@@ -80,7 +80,10 @@ interface TokenAnswer {
 
 declare const wx: WechatMiniprogram.Wx | undefined;
 
-/** Creates one auth per app (in app.js) and share it: single flight works within one instance. */
+/**
+ * Creates the auth of an app. Create one (in app.js) and share it: logins and
+ * refreshes are shared among the requests of one instance.
+ */
 export function createAuth(options: AuthOptions): Auth {
   const baseURL = options.baseURL.replace(/\/+$/, '');
   const key = options.storageKey || 'miniauth';
@@ -176,7 +179,7 @@ export function createAuth(options: AuthOptions): Auth {
         access_token: t.access_token,
         refresh_token: t.refresh_token,
         expires_at: now() + t.expires_in * 1000,
-        user: t.user || (old as Session).user,
+        user: (t.user || (old && old.user)) as User, // a refresh answer may leave the user out
       };
       if (epoch === started) save(s);
       return s;

@@ -60,7 +60,11 @@ type Options struct {
 	Logger     *slog.Logger              // nil: discard
 	Now        func() time.Time          // nil: time.Now
 
-	RefreshAhead  time.Duration // refresh a token this long before it expires, default 5m
+	// RefreshAhead: refresh a token this long before it expires, default 5m.
+	// stable_token hands out a new token only in its last 5 minutes, so in
+	// stable mode a longer window just re-fetches the same token (at most
+	// every 5 s per node, under the store's lock) until then.
+	RefreshAhead  time.Duration
 	TokenCacheTTL time.Duration // how long a node trusts its local copy of the shared token, default 5s
 }
 
@@ -365,7 +369,7 @@ func (c *Client) do(ctx context.Context, appID, endpoint string, fn func(context
 	errcode, errmsg, err := fn(cctx)
 	latency := time.Since(start)
 
-	var out error
+	var out *miniauth.Error
 	label, rid := "0", ""
 	switch {
 	case errcode != 0:
@@ -380,10 +384,12 @@ func (c *Client) do(ctx context.Context, appID, endpoint string, fn func(context
 	}
 	c.metrics.calls.WithLabelValues(endpoint, label).Inc()
 	c.metrics.duration.WithLabelValues(endpoint).Observe(latency.Seconds())
-	if out != nil {
-		c.log.Warn("wechat call failed", "endpoint", endpoint, "appid", appID, "errcode", label,
-			"rid", rid, "latency_ms", latency.Milliseconds(), "cause", out.(*miniauth.Error).Err)
+	if out == nil {
+		return nil
 	}
+	// out.Err is our redacted CallError, never the SDK's error.
+	c.log.Warn("wechat call failed", "endpoint", endpoint, "appid", appID, "errcode", label,
+		"rid", rid, "latency_ms", latency.Milliseconds(), "cause", out.Err)
 	return out
 }
 

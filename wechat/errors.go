@@ -42,7 +42,7 @@ func (e *CallError) Error() string {
 }
 
 // errcodeError maps a WeChat errcode to the domain's error codes.
-func errcodeError(endpoint string, code int64, rid string) error {
+func errcodeError(endpoint string, code int64, rid string) *miniauth.Error {
 	cause := &CallError{Endpoint: endpoint, Kind: "errcode", ErrCode: code, RID: rid}
 	switch code {
 	case 40029, 40163:
@@ -58,7 +58,7 @@ func errcodeError(endpoint string, code int64, rid string) error {
 // transportError classifies a call that got no usable WeChat answer. ctx is
 // the call's own context (with its timeout), c what the transport recorded,
 // and err the SDK's error, which is only inspected, never kept.
-func transportError(ctx context.Context, endpoint string, c *call, err error) (error, string) {
+func transportError(ctx context.Context, endpoint string, c *call, err error) (*miniauth.Error, string) {
 	var kind, label string
 	var netErr net.Error
 	var syntaxErr *json.SyntaxError
@@ -80,12 +80,6 @@ func transportError(ctx context.Context, endpoint string, c *call, err error) (e
 	}
 	cause := &CallError{Endpoint: endpoint, Kind: kind}
 	return miniauth.WrapError(miniauth.EUpstreamUnavailable, "wechat is unavailable", cause), label
-}
-
-// badAnswer is a 200 answer without an errcode that lacks what it must have.
-func badAnswer(endpoint string) error {
-	return miniauth.WrapError(miniauth.EUpstreamUnavailable, "wechat is unavailable",
-		&CallError{Endpoint: endpoint, Kind: "bad json"})
 }
 
 var ridRE = regexp.MustCompile(`rid:\s*([0-9A-Za-z_-]+)`)

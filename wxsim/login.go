@@ -32,7 +32,7 @@ func (s *Simulator) LoginCode(appID, openID, unionID string) (code, openid strin
 	}
 	code = newLoginCode()
 	now := s.nowNano()
-	s.loginCodes.put(code, loginCode{appID: appID, openID: openID, unionID: unionID}, now, now+int64(CodeLifetime))
+	s.loginCodes.put(code, loginCode{appID: s.canonicalAppID(appID), openID: openID, unionID: unionID}, now, now+int64(CodeLifetime))
 	return code, openID, nil
 }
 

@@ -33,7 +33,7 @@ func (s *Simulator) PhoneCode(appID, openID, phone string) (string, error) {
 	}
 	code := newPhoneCode()
 	now := s.nowNano()
-	s.phoneCodes.put(code, phoneCode{appID: appID, openID: openID, countryCode: cc, pure: pure}, now, now+int64(CodeLifetime))
+	s.phoneCodes.put(code, phoneCode{appID: s.canonicalAppID(appID), openID: openID, countryCode: cc, pure: pure}, now, now+int64(CodeLifetime))
 	return code, nil
 }
 

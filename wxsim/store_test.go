@@ -92,3 +92,32 @@ func TestSimulatorPrunesCodes(t *testing.T) {
 		t.Fatalf("%d session keys held, want at most 500", n)
 	}
 }
+
+// Options.MaxCodes and MaxSessionKeys bound the simulator's memory even
+// when codes arrive faster than they expire.
+func TestSimulatorCaps(t *testing.T) {
+	t.Parallel()
+	s := New(Options{MaxCodes: 160, MaxSessionKeys: 320})
+	for i := 0; i < 5000; i++ {
+		code, _, _ := s.LoginCode(DevAppID, "", "")
+		exchange(t, s, code)
+		if _, err := s.PhoneCode(DevAppID, "o1", "13800138000"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := s.loginCodes.len(); n > 160 {
+		t.Fatalf("%d login codes held, cap 160", n)
+	}
+	if n := s.phoneCodes.len(); n > 160 {
+		t.Fatalf("%d phone codes held, cap 160", n)
+	}
+	if n := s.sessionKeys.len(); n > 320 {
+		t.Fatalf("%d session keys held, cap 320", n)
+	}
+	// The newest are kept.
+	code, openID, _ := s.LoginCode(DevAppID, "", "")
+	exchange(t, s, code)
+	if _, ok := s.SessionKey(DevAppID, openID); !ok {
+		t.Fatal("newest session key dropped")
+	}
+}

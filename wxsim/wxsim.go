@@ -33,6 +33,10 @@
 //     client has gone away. That is what a slow WeChat looks like: a retry
 //     after a timeout finds the code used (40163).
 //   - Times come from Options.Now; fault delays use real timers.
+//   - Request bodies are read up to 64 KiB: a larger body answers 47001 on
+//     WeChat endpoints and HTTP 413 on control endpoints.
+//   - Unknown paths answer a plain 404 and wrong methods 405 (with Allow), as
+//     a web server in front of WeChat would; a 405 still counts as a call.
 //
 // Control endpoints (JSON; errors are an HTTP 4xx with {"errcode","errmsg"}):
 //
@@ -74,8 +78,8 @@ const (
 	expiredTokenMemory  = time.Hour // how long an expired token answers 42001 rather than 40001
 	tokenSweepInterval  = time.Minute
 	maxBody             = 64 << 10
-	maxCodes            = 1 << 20 // per kind of code, pending at once
-	maxSessionKeys      = 1 << 20
+	DefaultMaxCodes       = 1 << 18 // per kind of code (login, phone), used or not, held at once
+	DefaultMaxSessionKeys = 1 << 18
 	maxIDLen            = 128 // openid and unionid given to the control endpoints
 	maxFaultDelay       = 10 * time.Minute
 	maxFaultCount       = 100000
@@ -93,12 +97,22 @@ type Options struct {
 	Apps   map[string]string // appid -> secret; empty means DevAppID / DevSecret
 	Now    func() time.Time  // nil: time.Now
 	Logger *slog.Logger      // nil: discard
+
+	// Memory bounds: a login holds about 560 bytes (its code until it
+	// expires, its session key for checksession). Past MaxCodes codes of a
+	// kind, the oldest is dropped before its 5 minutes are up (a replay of an
+	// old used code then answers 40029 rather than 40163); past
+	// MaxSessionKeys, the oldest user's session key is forgotten (checksession
+	// answers 87009). The defaults (262,144 each, about 150 MB when full) hold
+	// 5 minutes of codes up to ~870 logins a second. 0 means the default.
+	MaxCodes       int
+	MaxSessionKeys int
 }
 
 // Simulator is the WeChat simulator. It is safe for concurrent use. Create
 // it with New.
 type Simulator struct {
-	apps map[string]string // read-only after New
+	apps map[string]app // read-only after New
 	now  func() time.Time
 	log  *slog.Logger
 
@@ -112,21 +126,30 @@ type Simulator struct {
 	tokensIssued atomic.Int64
 }
 
+type app struct{ id, secret string }
+
 // New returns a Simulator with the options' apps, clock and logger.
 func New(opts Options) *Simulator {
+	maxCodes, maxKeys := opts.MaxCodes, opts.MaxSessionKeys
+	if maxCodes <= 0 {
+		maxCodes = DefaultMaxCodes
+	}
+	if maxKeys <= 0 {
+		maxKeys = DefaultMaxSessionKeys
+	}
 	s := &Simulator{
-		apps:        make(map[string]string),
+		apps:        make(map[string]app),
 		now:         opts.Now,
 		log:         opts.Logger,
 		loginCodes:  newStore[loginCode](maxCodes),
 		phoneCodes:  newStore[phoneCode](maxCodes),
-		sessionKeys: newStore[string](maxSessionKeys),
+		sessionKeys: newStore[string](maxKeys),
 	}
 	for id, secret := range opts.Apps {
-		s.apps[id] = secret
+		s.apps[id] = app{id: id, secret: secret}
 	}
 	if len(s.apps) == 0 {
-		s.apps[DevAppID] = DevSecret
+		s.apps[DevAppID] = app{id: DevAppID, secret: DevSecret}
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -405,7 +428,7 @@ func (s *Simulator) checkApp(appID, secret string) int {
 		return 40013
 	case secret == "":
 		return 41004
-	case secret != s.apps[appID]:
+	case secret != s.apps[appID].secret:
 		return 40125
 	}
 	return 0
@@ -415,5 +438,9 @@ func (s *Simulator) knows(appID string) bool {
 	_, ok := s.apps[appID]
 	return ok
 }
+
+// canonicalAppID returns the simulator's own copy of a known appid, so that
+// the codes held do not each keep a copy of the request's string.
+func (s *Simulator) canonicalAppID(appID string) string { return s.apps[appID].id }
 
 func (s *Simulator) nowNano() int64 { return s.now().UnixNano() }

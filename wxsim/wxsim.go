@@ -68,24 +68,24 @@ const (
 
 // Lifetimes and limits of WeChat, and the simulator's own bounds.
 const (
-	CodeLifetime        = 5 * time.Minute // login and phone codes
-	TokenLifetime       = 2 * time.Hour   // expires_in 7200
-	TokenOverlap        = 5 * time.Minute // an old token keeps working this long
-	StableRenewBelow    = 300 * time.Second
-	ForceRefreshGap     = 30 * time.Second
-	ForceRefreshPerDay  = 20
-	SessionKeyLifetime  = 72 * time.Hour
-	expiredTokenMemory  = time.Hour // how long an expired token answers 42001 rather than 40001
-	tokenSweepInterval  = time.Minute
-	maxBody             = 64 << 10
+	CodeLifetime          = 5 * time.Minute // login and phone codes
+	TokenLifetime         = 2 * time.Hour   // expires_in 7200
+	TokenOverlap          = 5 * time.Minute // an old token keeps working this long
+	StableRenewBelow      = 300 * time.Second
+	ForceRefreshGap       = 30 * time.Second
+	ForceRefreshPerDay    = 20
+	SessionKeyLifetime    = 72 * time.Hour
+	expiredTokenMemory    = time.Hour // how long an expired token answers 42001 rather than 40001
+	tokenSweepInterval    = time.Minute
+	maxBody               = 64 << 10
 	DefaultMaxCodes       = 1 << 18 // per kind of code (login, phone), used or not, held at once
 	DefaultMaxSessionKeys = 1 << 18
-	maxIDLen            = 128 // openid and unionid given to the control endpoints
-	maxFaultDelay       = 10 * time.Minute
-	maxFaultCount       = 100000
-	jsonContentType     = "application/json; encoding=utf-8" // what WeChat sends
-	controlContentType  = "application/json"
-	wechatSuccessErrMsg = "ok"
+	maxIDLen              = 128 // openid and unionid given to the control endpoints
+	maxFaultDelay         = 10 * time.Minute
+	maxFaultCount         = 100000
+	jsonContentType       = "application/json; encoding=utf-8" // what WeChat sends
+	controlContentType    = "application/json"
+	wechatSuccessErrMsg   = "ok"
 )
 
 // ErrUnknownApp is returned by LoginCode and PhoneCode for an appid the

@@ -1,0 +1,138 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/miniauth/miniauth"
+)
+
+// Dialect is what differs between the SQL engines. The store's queries are
+// written with ? placeholders and the dialect rewrites them once, when they
+// are prepared.
+type Dialect struct {
+	// Name names the engine in error messages: "sqlite", "postgres", "mysql".
+	Name string
+
+	// DollarPlaceholders turns ? into $1, $2... (PostgreSQL).
+	DollarPlaceholders bool
+
+	// InsertIgnoreUser is appended to the INSERT of a user so that a
+	// duplicate (app_id, openid) inserts nothing and is no error:
+	// "ON CONFLICT (app_id, openid) DO NOTHING" or, in MySQL, which has no
+	// ON CONFLICT, "ON DUPLICATE KEY UPDATE id = id" (a no-op update: rows
+	// affected 0).
+	InsertIgnoreUser string
+
+	// ForUpdate is appended to SELECTs that must lock the rows they read in
+	// a write transaction ("FOR UPDATE"); empty for SQLite, whose write
+	// transactions hold the whole database.
+	ForUpdate string
+
+	// Time turns a time (UTC, truncated to ms) into what the column holds:
+	// SQLite keeps Unix milliseconds; PostgreSQL and MySQL take a time.Time.
+	Time func(time.Time) any
+
+	// Classify names the class of a driver error by the engine's error
+	// NUMBER (never its text): unique violation, connection lost, retryable
+	// conflict (deadlock, serialization failure), or unknown.
+	Classify func(error) ErrorClass
+
+	// MigrationLock takes the engine's lock that keeps several nodes
+	// starting at once from applying migrations together, on c, and returns
+	// its release. Nil when every migration transaction locks the database
+	// by itself (SQLite's BEGIN IMMEDIATE).
+	MigrationLock func(ctx context.Context, c *sql.Conn) (unlock func(), err error)
+
+	// TransactionalDDL says that DDL can be rolled back with its
+	// transaction (PostgreSQL, SQLite; not MySQL, where DDL commits).
+	TransactionalDDL bool
+}
+
+// ErrorClass is the kind of a driver error, as a dialect sees it.
+type ErrorClass int
+
+const (
+	ErrOther        ErrorClass = iota
+	ErrUnique                  // unique or primary key violation
+	ErrUnavailable             // connection lost or refused, server shutting down, overloaded
+	ErrRetryable               // deadlock or serialization failure: run the transaction again
+)
+
+// rebind rewrites ? placeholders into the dialect's. Our queries hold no ?
+// inside string literals.
+func (d *Dialect) rebind(q string) string {
+	if !d.DollarPlaceholders {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// class classifies err: first what every driver shares (database/sql's and
+// the network's typed errors, the context), then the dialect's numbers.
+func (d *Dialect) class(err error) ErrorClass {
+	if c := d.Classify(err); c != ErrOther {
+		return c
+	}
+	switch {
+	case errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, sql.ErrConnDone),
+		errors.Is(err, context.DeadlineExceeded),
+		// A cancelled request is no fault of ours; answering 503 keeps it
+		// out of the internal-error logs.
+		errors.Is(err, context.Canceled),
+		errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNABORTED),
+		errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.ETIMEDOUT),
+		errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETUNREACH):
+		return ErrUnavailable
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return ErrUnavailable
+	}
+	return ErrOther
+}
+
+// wrap turns a driver error into a miniauth error: EUpstreamUnavailable when
+// the database cannot be reached (the HTTP layer answers 503), EInternal
+// otherwise. op says what failed; it holds no secret, token or code.
+func (s *Store) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var me *miniauth.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	cause := fmt.Errorf("%s: %s: %w", s.d.Name, op, err)
+	if s.d.class(err) == ErrUnavailable {
+		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "the database is unavailable", cause)
+	}
+	return miniauth.WrapError(miniauth.EInternal, "database error", cause)
+}

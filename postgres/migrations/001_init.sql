@@ -1,0 +1,46 @@
+-- Users and sessions. Times are timestamptz at millisecond precision (the
+-- store truncates before writing, so nothing is rounded here).
+CREATE TABLE users (
+	id          TEXT           NOT NULL PRIMARY KEY,
+	app_id      TEXT           NOT NULL,
+	openid      TEXT           NOT NULL,
+	unionid     TEXT           NOT NULL DEFAULT '',
+	nickname    TEXT           NOT NULL DEFAULT '',
+	avatar_url  TEXT           NOT NULL DEFAULT '',
+	phone       TEXT           NOT NULL DEFAULT '',
+	disabled    BOOLEAN        NOT NULL DEFAULT FALSE,
+	created_at  TIMESTAMPTZ(3) NOT NULL,
+	updated_at  TIMESTAMPTZ(3) NOT NULL,
+	CONSTRAINT users_app_openid UNIQUE (app_id, openid)
+);
+CREATE INDEX users_created ON users (created_at DESC, id DESC);
+CREATE INDEX users_app_created ON users (app_id, created_at DESC, id DESC);
+
+CREATE TABLE sessions (
+	id                 TEXT           NOT NULL PRIMARY KEY,
+	user_id            TEXT           NOT NULL,
+	app_id             TEXT           NOT NULL,
+	openid             TEXT           NOT NULL,
+	session_key        TEXT           NOT NULL,
+	access_hash        TEXT           NOT NULL,
+	refresh_hash       TEXT           NOT NULL,
+	user_agent         TEXT           NOT NULL DEFAULT '',
+	ip                 TEXT           NOT NULL DEFAULT '',
+	created_at         TIMESTAMPTZ(3) NOT NULL,
+	last_used_at       TIMESTAMPTZ(3) NOT NULL,
+	access_expires_at  TIMESTAMPTZ(3) NOT NULL,
+	refresh_expires_at TIMESTAMPTZ(3) NOT NULL,
+	CONSTRAINT sessions_access_hash UNIQUE (access_hash),
+	CONSTRAINT sessions_refresh_hash UNIQUE (refresh_hash)
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_refresh_expires ON sessions (refresh_expires_at);
+
+-- Refresh tokens already rotated away, to recognise their reuse. They go
+-- with their session.
+CREATE TABLE used_refresh_tokens (
+	refresh_hash TEXT           NOT NULL PRIMARY KEY,
+	session_id   TEXT           NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+	used_at      TIMESTAMPTZ(3) NOT NULL
+);
+CREATE INDEX used_refresh_tokens_session ON used_refresh_tokens (session_id);

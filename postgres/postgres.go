@@ -1,0 +1,176 @@
+// Package postgres keeps users and sessions in PostgreSQL, through pgx
+// (github.com/jackc/pgx/v5/stdlib) and database/sql.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+
+	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options tunes Open. The zero value is usable.
+type Options struct {
+	// MaxConns bounds the connection pool. Default 20.
+	MaxConns int
+	// Now is the store's clock. Default time.Now.
+	Now func() time.Time
+}
+
+func (o *Options) setDefaults() {
+	if o.MaxConns <= 0 {
+		o.MaxConns = 20
+	}
+}
+
+// DB is an open PostgreSQL database. It is both the user and the session
+// store.
+type DB struct {
+	*sqlstore.Store
+	db *sql.DB
+}
+
+var (
+	_ miniauth.UserStore    = (*DB)(nil)
+	_ miniauth.SessionStore = (*DB)(nil)
+)
+
+// Open connects to the database at dsn (postgres://user:pass@host:port/db,
+// or any form pgx takes) with default options and applies the migrations it
+// lacks.
+func Open(ctx context.Context, dsn string) (*DB, error) { return OpenOptions(ctx, dsn, Options{}) }
+
+// OpenOptions is Open with options.
+func OpenOptions(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	opts.setDefaults()
+	sqldb, err := sql.Open("pgx", withConnectTimeout(dsn))
+	if err != nil {
+		// The error may quote the DSN, password included: leave it out.
+		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "postgres: the database URL is not valid")
+	}
+	sqldb.SetMaxOpenConns(opts.MaxConns)
+	sqldb.SetMaxIdleConns(opts.MaxConns)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	sqldb.SetConnMaxLifetime(30 * time.Minute)
+	db := &DB{db: sqldb}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err == nil {
+		_, err = sqlstore.Migrate(ctx, sqldb, &dialect, sub)
+	}
+	if err == nil {
+		db.Store, err = sqlstore.New(ctx, &dialect, sqldb, sqldb, sqlstore.Options{Now: opts.Now})
+	}
+	if err != nil {
+		sqldb.Close()
+		return nil, wrapOpen(err)
+	}
+	return db, nil
+}
+
+// withConnectTimeout adds a connect timeout to a URL that has none, so that
+// an unreachable server fails a request instead of hanging it.
+func withConnectTimeout(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "5")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+func wrapOpen(err error) error {
+	var me *miniauth.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	if classify(err) == sqlstore.ErrUnavailable || isCommonUnavailable(err) {
+		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "the database is unavailable", fmt.Errorf("postgres: open: %w", err))
+	}
+	return miniauth.WrapError(miniauth.EInternal, "cannot open the database", fmt.Errorf("postgres: open: %w", err))
+}
+
+// isCommonUnavailable reports the errors of a server that cannot be reached
+// at all (refused, timed out, unreachable).
+func isCommonUnavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce) || errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err)
+}
+
+// Users returns the user store.
+func (db *DB) Users() miniauth.UserStore { return db.Store }
+
+// Sessions returns the session store (sessions in the same database).
+func (db *DB) Sessions() miniauth.SessionStore { return db.Store }
+
+// Close closes the database.
+func (db *DB) Close() error {
+	db.Store.Close()
+	return db.db.Close()
+}
+
+// migrationLockKey names our pg_advisory_lock; advisory locks are per
+// database, so each database has its own.
+const migrationLockKey = 0x6d696e6961757468 // "miniauth"
+
+// dialect is PostgreSQL's. It is never modified.
+var dialect = sqlstore.Dialect{
+	Name:               "postgres",
+	DollarPlaceholders: true,
+	InsertIgnoreUser:   "ON CONFLICT (app_id, openid) DO NOTHING",
+	ForUpdate:          " FOR UPDATE",
+	Time:               func(t time.Time) any { return t },
+	Classify:           classify,
+	TransactionalDDL:   true,
+	MigrationLock: func(ctx context.Context, c *sql.Conn) (func(), error) {
+		if _, err := c.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLockKey)); err != nil {
+			return nil, err
+		}
+		return func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			c.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", int64(migrationLockKey))
+		}, nil
+	},
+}
+
+// classify looks at the SQLSTATE code of a server error and at pgconn's
+// typed connection errors.
+func classify(err error) sqlstore.ErrorClass {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505": // unique_violation
+			return sqlstore.ErrUnique
+		case pe.Code == "40001", pe.Code == "40P01": // serialization_failure, deadlock_detected
+			return sqlstore.ErrRetryable
+		case strings.HasPrefix(pe.Code, "08"), // connection exception
+			strings.HasPrefix(pe.Code, "53"),                           // insufficient resources (too many connections...)
+			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", // admin/crash shutdown, cannot connect now
+			pe.Code == "57014": // query_canceled (statement timeout)
+			return sqlstore.ErrUnavailable
+		}
+		return sqlstore.ErrOther
+	}
+	if isCommonUnavailable(err) {
+		return sqlstore.ErrUnavailable
+	}
+	return sqlstore.ErrOther
+}

@@ -1,0 +1,193 @@
+// Package sqlite is the embedded store: users and sessions in one SQLite
+// file, with modernc.org/sqlite (pure Go, no cgo).
+//
+// The file runs in WAL mode with synchronous=NORMAL: readers never block the
+// writer, and a commit does not wait for the disk (a power cut may lose the
+// last commits, never corrupt the file). Writes go through ONE connection
+// whose transactions BEGIN IMMEDIATE, so writers queue in Go instead of
+// fighting over SQLite's lock; reads use a pool of read-only connections.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/internal/sqlstore"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options tunes Open. The zero value is usable.
+type Options struct {
+	// BusyTimeout is how long a statement waits for a lock held by another
+	// process before it fails with EUpstreamUnavailable. Default 5s.
+	BusyTimeout time.Duration
+	// ReadConns is the size of the read pool. Default 2 × GOMAXPROCS, at
+	// least 4.
+	ReadConns int
+	// Now is the store's clock. Default time.Now.
+	Now func() time.Time
+}
+
+func (o *Options) setDefaults() {
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 5 * time.Second
+	}
+	if o.ReadConns <= 0 {
+		o.ReadConns = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+}
+
+// DB is an open SQLite database. It is both the user and the session store.
+type DB struct {
+	*sqlstore.Store
+	w, r *sql.DB
+}
+
+var (
+	_ miniauth.UserStore    = (*DB)(nil)
+	_ miniauth.SessionStore = (*DB)(nil)
+)
+
+// Open opens (creating it if needed) the database file at path and applies
+// the migrations it lacks. path may also be a "sqlite://" URL as in
+// MINIAUTH_DB_URL (sqlite:///abs/file.db). ":memory:" is a private
+// in-memory database on a single connection, for tests.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	opts.setDefaults()
+	path = strings.TrimPrefix(path, "sqlite://")
+	if path == "" {
+		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "sqlite: empty database path")
+	}
+	if strings.Contains(path, "?") {
+		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "sqlite: the database path may not contain '?'")
+	}
+	busy := fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds())
+	db := &DB{}
+	var err error
+	if path == ":memory:" {
+		// One connection holds the whole database: it must never be closed
+		// while the DB is open, and reads share it.
+		db.w, err = sql.Open("sqlite", dsn(path, url.Values{"_pragma": {busy, "foreign_keys(1)"}, "_txlock": {"immediate"}}))
+		if err != nil {
+			return nil, wrapOpen(err)
+		}
+		db.w.SetMaxOpenConns(1)
+		db.w.SetMaxIdleConns(1)
+		db.w.SetConnMaxLifetime(0)
+		db.w.SetConnMaxIdleTime(0)
+		db.r = db.w
+	} else {
+		db.w, err = sql.Open("sqlite", dsn(path, url.Values{
+			"_pragma": {busy, "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"},
+			"_txlock": {"immediate"},
+		}))
+		if err != nil {
+			return nil, wrapOpen(err)
+		}
+		db.w.SetMaxOpenConns(1)
+		db.w.SetMaxIdleConns(1)
+		db.w.SetConnMaxIdleTime(0)
+		db.r, err = sql.Open("sqlite", dsn(path, url.Values{
+			"_pragma": {busy, "synchronous(NORMAL)", "foreign_keys(1)", "query_only(1)"},
+		}))
+		if err != nil {
+			db.w.Close()
+			return nil, wrapOpen(err)
+		}
+		db.r.SetMaxOpenConns(opts.ReadConns)
+		db.r.SetMaxIdleConns(opts.ReadConns)
+	}
+	if err := db.open(ctx, opts); err != nil {
+		db.closePools()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) open(ctx context.Context, opts Options) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	if _, err := sqlstore.Migrate(ctx, db.w, &dialect, sub); err != nil {
+		return wrapOpen(err)
+	}
+	db.Store, err = sqlstore.New(ctx, &dialect, db.w, db.r, sqlstore.Options{Now: opts.Now})
+	return err
+}
+
+func dsn(path string, q url.Values) string { return path + "?" + q.Encode() }
+
+func wrapOpen(err error) error {
+	if dialect.Classify(err) == sqlstore.ErrUnavailable {
+		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "the database is unavailable", fmt.Errorf("sqlite: open: %w", err))
+	}
+	return miniauth.WrapError(miniauth.EInternal, "cannot open the database", fmt.Errorf("sqlite: open: %w", err))
+}
+
+// Users returns the user store.
+func (db *DB) Users() miniauth.UserStore { return db.Store }
+
+// Sessions returns the session store (sessions in the same file).
+func (db *DB) Sessions() miniauth.SessionStore { return db.Store }
+
+// Close closes the database.
+func (db *DB) Close() error {
+	db.Store.Close()
+	return db.closePools()
+}
+
+func (db *DB) closePools() error {
+	var errs []error
+	if db.r != nil && db.r != db.w {
+		errs = append(errs, db.r.Close())
+	}
+	if db.w != nil {
+		errs = append(errs, db.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// dialect is SQLite's: ? placeholders, ON CONFLICT, times as Unix
+// milliseconds, no FOR UPDATE (a write transaction holds the database), and
+// no separate migration lock (BEGIN IMMEDIATE is one).
+var dialect = sqlstore.Dialect{
+	Name:             "sqlite",
+	InsertIgnoreUser: "ON CONFLICT (app_id, openid) DO NOTHING",
+	Time:             func(t time.Time) any { return t.UnixMilli() },
+	Classify:         classify,
+	TransactionalDDL: true,
+}
+
+// classify looks at SQLite's result code (its number; extended codes carry
+// the primary one in the low byte).
+func classify(err error) sqlstore.ErrorClass {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return sqlstore.ErrOther
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return sqlstore.ErrUnique
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		// Another process held the lock past busy_timeout: overloaded,
+		// try again later.
+		return sqlstore.ErrUnavailable
+	}
+	return sqlstore.ErrOther
+}

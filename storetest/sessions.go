@@ -1,0 +1,376 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miniauth/miniauth"
+)
+
+func newSession(userID string, at time.Time) *miniauth.Session {
+	return &miniauth.Session{
+		ID:               miniauth.NewID(),
+		UserID:           userID,
+		AppID:            "app1",
+		OpenID:           "openid-" + userID,
+		SessionKey:       "c2Vzc2lvbi1rZXktMTIzNA==",
+		AccessHash:       miniauth.HashToken(miniauth.NewID()),
+		RefreshHash:      miniauth.HashToken(miniauth.NewID()),
+		UserAgent:        "Mozilla/5.0 MicroMessenger/8.0",
+		IP:               "203.0.113.7",
+		CreatedAt:        at,
+		LastUsedAt:       at,
+		AccessExpiresAt:  at.Add(2 * time.Hour),
+		RefreshExpiresAt: at.Add(30 * 24 * time.Hour),
+	}
+}
+
+func rotation(at time.Time) miniauth.Rotation {
+	return miniauth.Rotation{
+		AccessHash:       miniauth.HashToken(miniauth.NewID()),
+		RefreshHash:      miniauth.HashToken(miniauth.NewID()),
+		AccessExpiresAt:  at.Add(2 * time.Hour),
+		RefreshExpiresAt: at.Add(30 * 24 * time.Hour),
+		At:               at,
+	}
+}
+
+func sameSession(t *testing.T, got, want *miniauth.Session) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("session is nil, want %+v", *want)
+	}
+	w := *want
+	for _, p := range []*time.Time{&w.CreatedAt, &w.LastUsedAt, &w.AccessExpiresAt, &w.RefreshExpiresAt} {
+		*p = ms(*p)
+	}
+	g := *got
+	times := []time.Time{g.CreatedAt, g.LastUsedAt, g.AccessExpiresAt, g.RefreshExpiresAt}
+	for i, wt := range []time.Time{w.CreatedAt, w.LastUsedAt, w.AccessExpiresAt, w.RefreshExpiresAt} {
+		if !times[i].Equal(wt) {
+			t.Fatalf("session time %d: got %v, want %v", i, times[i], wt)
+		}
+	}
+	g.CreatedAt, g.LastUsedAt, g.AccessExpiresAt, g.RefreshExpiresAt = w.CreatedAt, w.LastUsedAt, w.AccessExpiresAt, w.RefreshExpiresAt
+	if g != w {
+		t.Fatalf("session\n got %+v\nwant %+v", g, w)
+	}
+}
+
+// TestSessionStore runs the SessionStore contract. open returns a fresh,
+// empty store. Its sessions expire in the future as seen by the real clock
+// (the suite uses times around now).
+func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStore) {
+	// Around now, so that stores whose entries expire by themselves (Redis
+	// TTLs) keep them for the test; with a sub-millisecond part.
+	now := time.Now().UTC().Truncate(time.Millisecond).Add(123456 * time.Nanosecond)
+
+	t.Run("CreateAndLookup", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		x := newSession("user-1", now)
+		if err := s.CreateSession(c, x); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.SessionByAccessHash(c, x.AccessHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameSession(t, got, x)
+		// The refresh hash is not an access hash.
+		_, err = s.SessionByAccessHash(c, x.RefreshHash)
+		wantCode(t, err, miniauth.ENotFound)
+	})
+
+	t.Run("UnknownAccessHash", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		_, err := s.SessionByAccessHash(c, miniauth.HashToken("nope"))
+		wantCode(t, err, miniauth.ENotFound)
+	})
+
+	t.Run("Rotate", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		x := newSession("user-1", now)
+		if err := s.CreateSession(c, x); err != nil {
+			t.Fatal(err)
+		}
+		r := rotation(now.Add(time.Minute))
+		got, err := s.RotateRefresh(c, x.RefreshHash, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *x
+		want.AccessHash, want.RefreshHash = r.AccessHash, r.RefreshHash
+		want.AccessExpiresAt, want.RefreshExpiresAt, want.LastUsedAt = r.AccessExpiresAt, r.RefreshExpiresAt, r.At
+		sameSession(t, got, &want)
+
+		byAccess, err := s.SessionByAccessHash(c, r.AccessHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameSession(t, byAccess, &want)
+		_, err = s.SessionByAccessHash(c, x.AccessHash)
+		wantCode(t, err, miniauth.ENotFound)
+
+		// The new refresh token rotates again.
+		r2 := rotation(now.Add(2 * time.Minute))
+		if _, err := s.RotateRefresh(c, r.RefreshHash, r2); err != nil {
+			t.Fatalf("second rotation: %v", err)
+		}
+	})
+
+	t.Run("ReuseOfRotatedRefresh", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		x := newSession("user-1", now)
+		if err := s.CreateSession(c, x); err != nil {
+			t.Fatal(err)
+		}
+		r := rotation(now.Add(time.Minute))
+		if _, err := s.RotateRefresh(c, x.RefreshHash, r); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.RotateRefresh(c, x.RefreshHash, rotation(now.Add(2*time.Minute)))
+		if !errors.Is(err, miniauth.ErrRefreshReused) {
+			t.Fatalf("reuse: err %v, want ErrRefreshReused", err)
+		}
+		wantCode(t, err, miniauth.EUnauthorized)
+		if got == nil || got.ID != x.ID {
+			t.Fatalf("reuse returned session %+v, want %s", got, x.ID)
+		}
+		// The failed reuse changed nothing: the current tokens still work.
+		if _, err := s.SessionByAccessHash(c, r.AccessHash); err != nil {
+			t.Fatalf("current access hash after reuse: %v", err)
+		}
+	})
+
+	t.Run("ConcurrentRotations", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		x := newSession("user-1", now)
+		if err := s.CreateSession(c, x); err != nil {
+			t.Fatal(err)
+		}
+		const n = 20
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		rots := make([]miniauth.Rotation, n)
+		start := make(chan struct{})
+		for i := range n {
+			rots[i] = rotation(now.Add(time.Minute))
+			wg.Go(func() {
+				<-start
+				_, errs[i] = s.RotateRefresh(c, x.RefreshHash, rots[i])
+			})
+		}
+		close(start)
+		wg.Wait()
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				if winner >= 0 {
+					t.Fatalf("rotations %d and %d both succeeded", winner, i)
+				}
+				winner = i
+			case errors.Is(err, miniauth.ErrRefreshReused):
+			default:
+				t.Fatalf("rotation %d: %v, want success or ErrRefreshReused", i, err)
+			}
+		}
+		if winner < 0 {
+			t.Fatal("no rotation succeeded")
+		}
+		got, err := s.SessionByAccessHash(c, rots[winner].AccessHash)
+		if err != nil || got.RefreshHash != rots[winner].RefreshHash {
+			t.Fatalf("the winner's tokens are not the session's: %+v, %v", got, err)
+		}
+	})
+
+	t.Run("ExpiredRefresh", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		x := newSession("user-1", now)
+		if err := s.CreateSession(c, x); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.RotateRefresh(c, x.RefreshHash, rotation(x.RefreshExpiresAt.Add(time.Millisecond)))
+		wantCode(t, err, miniauth.ENotFound)
+		if errors.Is(err, miniauth.ErrRefreshReused) {
+			t.Fatal("an expired refresh token is not a reuse")
+		}
+		_, err = s.RotateRefresh(c, miniauth.HashToken("unknown"), rotation(now))
+		wantCode(t, err, miniauth.ENotFound)
+	})
+
+	t.Run("RevokeSession", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		x := newSession("user-1", now)
+		keep := newSession("user-1", now)
+		for _, v := range []*miniauth.Session{x, keep} {
+			if err := s.CreateSession(c, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := rotation(now.Add(time.Minute))
+		if _, err := s.RotateRefresh(c, x.RefreshHash, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RevokeSession(c, x.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.SessionByAccessHash(c, r.AccessHash)
+		wantCode(t, err, miniauth.ENotFound)
+		_, err = s.RotateRefresh(c, r.RefreshHash, rotation(now.Add(2*time.Minute)))
+		wantCode(t, err, miniauth.ENotFound)
+		// The used refresh hash went with the session: no longer a "reuse".
+		_, err = s.RotateRefresh(c, x.RefreshHash, rotation(now.Add(2*time.Minute)))
+		wantCode(t, err, miniauth.ENotFound)
+
+		if err := s.RevokeSession(c, x.ID); err != nil {
+			t.Fatalf("revoking again: %v", err)
+		}
+		if err := s.RevokeSession(c, miniauth.NewID()); err != nil {
+			t.Fatalf("revoking an unknown session: %v", err)
+		}
+		if _, err := s.SessionByAccessHash(c, keep.AccessHash); err != nil {
+			t.Fatalf("another session was revoked too: %v", err)
+		}
+	})
+
+	t.Run("RevokeUserSessions", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		var mine []string
+		for i := range 3 {
+			x := newSession("user-a", now.Add(time.Duration(i)*time.Second))
+			if err := s.CreateSession(c, x); err != nil {
+				t.Fatal(err)
+			}
+			mine = append(mine, x.ID)
+		}
+		other := newSession("user-b", now)
+		if err := s.CreateSession(c, other); err != nil {
+			t.Fatal(err)
+		}
+		ids, err := s.RevokeUserSessions(c, "user-a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(ids)
+		slices.Sort(mine)
+		if !slices.Equal(ids, mine) {
+			t.Fatalf("revoked %v, want %v", ids, mine)
+		}
+		list, err := s.UserSessions(c, "user-a")
+		if err != nil || len(list) != 0 {
+			t.Fatalf("user-a still has %d sessions, err %v", len(list), err)
+		}
+		if _, err := s.SessionByAccessHash(c, other.AccessHash); err != nil {
+			t.Fatalf("user-b's session was revoked: %v", err)
+		}
+		ids, err = s.RevokeUserSessions(c, "user-a")
+		if err != nil || len(ids) != 0 {
+			t.Fatalf("second revoke: %v, %v", ids, err)
+		}
+	})
+
+	t.Run("UserSessionsNewestFirst", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		var want []*miniauth.Session
+		for _, d := range []time.Duration{2, 0, 3, 1} { // created out of order
+			x := newSession("user-a", now.Add(d*time.Second))
+			if err := s.CreateSession(c, x); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, x)
+		}
+		if err := s.CreateSession(c, newSession("user-b", now)); err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(want, func(a, b *miniauth.Session) int { return b.CreatedAt.Compare(a.CreatedAt) })
+		got, err := s.UserSessions(c, "user-a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d sessions, want %d", len(got), len(want))
+		}
+		for i := range got {
+			sameSession(t, got[i], want[i])
+		}
+		none, err := s.UserSessions(c, "nobody")
+		if err != nil || len(none) != 0 {
+			t.Fatalf("unknown user: %v, %v", none, err)
+		}
+	})
+
+	t.Run("TouchSession", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		x := newSession("user-1", now)
+		if err := s.CreateSession(c, x); err != nil {
+			t.Fatal(err)
+		}
+		at := now.Add(5*time.Minute + 777*time.Microsecond)
+		if err := s.TouchSession(c, x.ID, at); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.SessionByAccessHash(c, x.AccessHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *x
+		want.LastUsedAt = at
+		sameSession(t, got, &want)
+		if err := s.TouchSession(c, miniauth.NewID(), at); err != nil {
+			t.Fatalf("touching an unknown session: %v", err)
+		}
+	})
+
+	t.Run("DeleteExpired", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		var live []*miniauth.Session
+		for i := range 4 {
+			x := newSession(fmt.Sprint("user-", i), now)
+			x.RefreshExpiresAt = now.Add(time.Duration(i+1) * time.Hour)
+			if err := s.CreateSession(c, x); err != nil {
+				t.Fatal(err)
+			}
+			live = append(live, x)
+		}
+		n, err := s.DeleteExpired(c, now.Add(2*time.Hour+time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 2 && n != 0 { // 0: a store whose entries expire by themselves
+			t.Fatalf("deleted %d, want 2 (or 0 for a self-expiring store)", n)
+		}
+		if n == 2 {
+			for i, x := range live {
+				_, err := s.SessionByAccessHash(c, x.AccessHash)
+				if i < 2 {
+					wantCode(t, err, miniauth.ENotFound)
+				} else if err != nil {
+					t.Fatalf("session %d expiring later was deleted: %v", i, err)
+				}
+			}
+		}
+	})
+
+	t.Run("Ping", func(t *testing.T) {
+		t.Parallel()
+		if err := open(t).Ping(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

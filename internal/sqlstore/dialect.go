@@ -62,10 +62,10 @@ type Dialect struct {
 type ErrorClass int
 
 const (
-	ErrOther        ErrorClass = iota
-	ErrUnique                  // unique or primary key violation
-	ErrUnavailable             // connection lost or refused, server shutting down, overloaded
-	ErrRetryable               // deadlock or serialization failure: run the transaction again
+	ErrOther       ErrorClass = iota
+	ErrUnique                 // unique or primary key violation
+	ErrUnavailable            // connection lost or refused, server shutting down, overloaded
+	ErrRetryable              // deadlock or serialization failure: run the transaction again
 )
 
 // rebind rewrites ? placeholders into the dialect's. Our queries hold no ?

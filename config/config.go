@@ -86,8 +86,11 @@ func Default() Config {
 			Addr:            "127.0.0.1:8080",
 			BodyLimit:       64 << 10,
 			ShutdownTimeout: Duration{15 * time.Second},
-			AuthRate:        20,
-			AuthBurst:       40,
+			// No per-IP limit unless asked for: behind a proxy that is not
+			// in trusted_proxies every client shares one IP, and a default
+			// limit would turn away real users.
+			AuthRate:  0,
+			AuthBurst: 20,
 		},
 		Data:   Data{Dir: "./data"},
 		WeChat: WeChat{BaseURL: "https://api.weixin.qq.com", Timeout: Duration{5 * time.Second}, TokenMode: "stable"},

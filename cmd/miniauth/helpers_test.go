@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miniauth/miniauth/config"
+	"github.com/miniauth/miniauth/wxsim"
+)
+
+// syncBuffer is a log sink that tests read while the server writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type testNode struct {
+	*node
+	logs   *syncBuffer
+	banner *syncBuffer
+}
+
+// startTestNode runs a real node on 127.0.0.1:0 with its data in a fresh
+// temporary directory (unless env sets one), configured by env as the
+// process environment would, and stops it when the test ends.
+func startTestNode(t *testing.T, env ...string) *testNode {
+	t.Helper()
+	base := []string{
+		"MINIAUTH_HTTP_ADDR=127.0.0.1:0",
+		"MINIAUTH_DATA_DIR=" + t.TempDir(),
+		"MINIAUTH_LOG_LEVEL=debug",
+	}
+	cfg, _, err := config.Load("", append(base, env...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, banner := &syncBuffer{}, &syncBuffer{}
+	n, err := startNode(context.Background(), cfg, newLogger(cfg.Log, logs), banner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := &testNode{node: n, logs: logs, banner: banner}
+	t.Cleanup(func() { tn.stop(t) })
+	return tn
+}
+
+func (n *testNode) stop(t *testing.T) {
+	if n.stores.closers == nil {
+		return // stopped already
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("answer is not a JSON object: %q", r.body)
+	}
+	return m
+}
+
+// errorCode returns the contract error's code, checking its shape.
+func (r response) errorCode(t *testing.T) string {
+	t.Helper()
+	m := r.json(t)
+	e, ok := m["error"].(map[string]any)
+	if !ok {
+		t.Fatalf("no error object in %s", r.body)
+	}
+	if e["message"] == "" || e["request_id"] != r.header.Get("X-Request-Id") || r.header.Get("X-Request-Id") == "" {
+		t.Errorf("error shape: %s (X-Request-Id %q)", r.body, r.header.Get("X-Request-Id"))
+	}
+	return e["code"].(string)
+}
+
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
+func call(t *testing.T, method, url, token string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+// mintCode asks the simulator at simURL for a login code, as wx.login() would.
+func mintCode(t *testing.T, simURL, openid string) string {
+	t.Helper()
+	body := map[string]string{"appid": wxsim.DevAppID}
+	if openid != "" {
+		body["openid"] = openid
+	}
+	r := call(t, "POST", simURL+"/_sim/login-code", "", body)
+	if r.status != 200 {
+		t.Fatalf("login-code: %d %s", r.status, r.body)
+	}
+	return r.json(t)["code"].(string)
+}
+
+type loginAnswer struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+	NewUser      *bool  `json:"new_user"`
+	User         struct {
+		ID        string `json:"id"`
+		OpenID    string `json:"openid"`
+		UnionID   string `json:"unionid"`
+		Nickname  string `json:"nickname"`
+		AvatarURL string `json:"avatar_url"`
+		Phone     string `json:"phone"`
+		CreatedAt string `json:"created_at"`
+	} `json:"user"`
+}
+
+func decodeLogin(t *testing.T, r response) loginAnswer {
+	t.Helper()
+	if r.status != 200 {
+		t.Fatalf("login: %d %s", r.status, r.body)
+	}
+	var a loginAnswer
+	if err := json.Unmarshal(r.body, &a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// login logs in on n with a fresh code for openid ("" for a new user).
+func (n *testNode) login(t *testing.T, openid string) loginAnswer {
+	t.Helper()
+	code := mintCode(t, n.URL+"/_wxsim", openid)
+	return decodeLogin(t, call(t, "POST", n.URL+"/api/v1/auth/login", "", map[string]string{"code": code}))
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		if cond() {
+			return time.Since(start)
+		}
+		if time.Since(start) > within {
+			t.Fatalf("%s: not within %v", what, within)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/config"
+	"github.com/miniauth/miniauth/httpapi"
+	"github.com/miniauth/miniauth/wechat"
+	"github.com/miniauth/miniauth/wxsim"
+)
+
+func serveCommand(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "TOML configuration file (optional)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	cfg, warnings, err := config.Load(*configPath, environ)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	logger := newLogger(cfg.Log, stderr)
+	for _, w := range warnings {
+		logger.Warn(w)
+	}
+	n, err := startNode(ctx, cfg, logger, stdout)
+	if err != nil {
+		return err
+	}
+	return n.wait(ctx)
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level)) // validated by config
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// node is one running miniauth server.
+type node struct {
+	URL      string // http://host:port
+	cfg      config.Config
+	log      *slog.Logger
+	server   *http.Server
+	listener net.Listener
+	service  *miniauth.Service
+	stores   *stores
+	stopRun  context.CancelFunc
+	served   chan error
+}
+
+// startNode opens the stores, wires the service and starts serving. The
+// banner goes to banner; logs go to logger.
+func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, banner io.Writer) (n *node, err error) {
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", cfg.HTTP.Addr, err)
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
+	url := baseURL(ln.Addr())
+
+	st, err := openStores(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			st.close()
+		}
+	}()
+
+	apps := map[string]string{}
+	var appIDs []string
+	for _, a := range cfg.Apps() {
+		apps[a.AppID] = a.Secret
+		appIDs = append(appIDs, a.AppID)
+	}
+	wechatBase := cfg.WeChat.BaseURL
+	var sim http.Handler
+	if cfg.DevMode() {
+		apps[wxsim.DevAppID] = wxsim.DevSecret
+		appIDs = []string{wxsim.DevAppID}
+		wechatBase = url + "/_wxsim"
+		sim = wxsim.New(wxsim.Options{Apps: apps, Logger: logger.With("component", "wxsim")})
+	} else if cfg.WeChat.Simulator {
+		sim = wxsim.New(wxsim.Options{Apps: apps, Logger: logger.With("component", "wxsim")})
+	}
+
+	registry := prometheus.NewRegistry()
+	wx, err := wechat.New(wechat.Options{
+		BaseURL:    wechatBase,
+		Timeout:    cfg.WeChat.Timeout.Duration,
+		Apps:       apps,
+		Tokens:     st.accessTokens,
+		TokenMode:  cfg.WeChat.TokenMode,
+		Registerer: registry,
+		Logger:     logger.With("component", "wechat"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	svc := miniauth.NewService(st.users, st.sessions, st.events, wx, miniauth.Options{
+		Apps:       appIDs,
+		AccessTTL:  cfg.Tokens.AccessTTL.Duration,
+		RefreshTTL: cfg.Tokens.RefreshTTL.Duration,
+		CacheTTL:   cacheTTL(cfg.Tokens.CacheTTL.Duration),
+		Logger:     logger,
+	})
+	api, err := httpapi.New(httpapi.Options{
+		Service:        svc,
+		Logger:         logger,
+		Registry:       registry,
+		BodyLimit:      int64(cfg.HTTP.BodyLimit),
+		Checks:         st.checks,
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+		AuthRate:       cfg.HTTP.AuthRate,
+		AuthBurst:      cfg.HTTP.AuthBurst,
+		AdminToken:     cfg.Admin.Token,
+		Simulator:      sim,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("http: %w", err)
+	}
+
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	go svc.Run(runCtx)
+	n = &node{
+		URL:      url,
+		cfg:      cfg,
+		log:      logger,
+		listener: ln,
+		service:  svc,
+		stores:   st,
+		stopRun:  stopRun,
+		served:   make(chan error, 1),
+		server: &http.Server{
+			Handler:           api,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    16 << 10,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		},
+	}
+	go func() { n.served <- n.server.Serve(ln) }()
+
+	fmt.Fprintf(banner, "miniauth listening on %s\n", url)
+	if cfg.DevMode() {
+		fmt.Fprintf(banner, "dev mode: no WeChat app configured, so the simulator stands in for WeChat at %s/_wxsim\n", url)
+		fmt.Fprintf(banner, "dev mode: AppID %s, data in %s (%s)\n", wxsim.DevAppID, cfg.Data.Dir, st.description)
+	} else if sim != nil {
+		fmt.Fprintf(banner, "simulator mounted at %s/_wxsim (MINIAUTH_WECHAT_SIMULATOR=true)\n", url)
+	}
+	logger.Info("miniauth started", "url", url, "dev_mode", cfg.DevMode(), "stores", st.description, "version", versionString())
+	return n, nil
+}
+
+// cacheTTL turns the configuration's "0 means off" into the service's
+// "negative means off".
+func cacheTTL(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
+// wait serves until ctx ends, then shuts down gracefully.
+func (n *node) wait(ctx context.Context) error {
+	select {
+	case err := <-n.served:
+		n.stopRun()
+		n.stores.close()
+		return err
+	case <-ctx.Done():
+	}
+	n.log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), n.cfg.HTTP.ShutdownTimeout.Duration)
+	defer cancel()
+	return n.shutdown(shutdownCtx)
+}
+
+// shutdown stops accepting, lets in-flight requests finish, then closes the
+// stores.
+func (n *node) shutdown(ctx context.Context) error {
+	err := n.server.Shutdown(ctx)
+	if serveErr := <-n.served; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
+		err = serveErr
+	}
+	n.stopRun()
+	if closeErr := n.stores.close(); err == nil {
+		err = closeErr
+	}
+	n.log.Info("stopped")
+	return err
+}

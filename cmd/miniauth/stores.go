@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/config"
+	"github.com/miniauth/miniauth/httpapi"
+	"github.com/miniauth/miniauth/redis"
+	"github.com/miniauth/miniauth/sqlite"
+	"github.com/miniauth/miniauth/wechat"
+)
+
+// database is what each SQL package's DB offers.
+type database interface {
+	Users() miniauth.UserStore
+	Sessions() miniauth.SessionStore
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// stores are the opened backends, chosen by the configuration: users in the
+// SQL database; sessions there too, or in Redis when it is configured, with
+// Redis also carrying session events and the shared WeChat access token.
+type stores struct {
+	users        miniauth.UserStore
+	sessions     miniauth.SessionStore
+	events       miniauth.SessionEvents    // nil without Redis
+	accessTokens miniauth.AccessTokenStore // in-process without Redis
+	checks       []httpapi.Check
+	description  string
+	closers      []func() error
+}
+
+func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*stores, error) {
+	db, kind, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	st := &stores{
+		users:        db.Users(),
+		sessions:     db.Sessions(),
+		accessTokens: wechat.NewMemoryTokenStore(),
+		checks:       []httpapi.Check{{Name: "database", Ping: db.Ping}},
+		description:  kind,
+		closers:      []func() error{db.Close},
+	}
+	if cfg.Redis.URL == "" {
+		st.description += ", sessions in the database"
+		return st, nil
+	}
+	rc, err := redis.Open(ctx, cfg.Redis.URL, redis.Options{Logger: logger.With("component", "redis")})
+	if err != nil {
+		st.close()
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	st.sessions = rc.Sessions()
+	st.events = rc.Events()
+	st.accessTokens = rc.AccessTokens()
+	st.checks = append(st.checks, httpapi.Check{Name: "redis", Ping: rc.Ping})
+	st.closers = append([]func() error{rc.Close}, st.closers...)
+	st.description += ", sessions in redis"
+	return st, nil
+}
+
+func openDatabase(ctx context.Context, cfg config.Config) (database, string, error) {
+	raw := cfg.DatabaseURL()
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, "", fmt.Errorf("db.url: %w", err)
+	}
+	var db database
+	switch u.Scheme {
+	case "sqlite":
+		path := u.Path
+		if u.Host != "" { // sqlite://relative/path.db
+			path = filepath.Join(u.Host, u.Path)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, "", fmt.Errorf("data dir: %w", err)
+		}
+		db, err = sqlite.Open(ctx, path, sqlite.Options{})
+		return db, "sqlite " + path, wrapOpen("sqlite", err)
+	}
+	return nil, "", errors.New("db.url: unsupported scheme " + u.Scheme)
+}
+
+func wrapOpen(kind string, err error) error {
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", kind, err)
+	}
+	return nil
+}
+
+// close closes every store, Redis first, and returns the first error.
+func (s *stores) close() error {
+	var first error
+	for _, c := range s.closers {
+		if err := c(); err != nil && first == nil {
+			first = err
+		}
+	}
+	s.closers = nil
+	return first
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The one test command. On a fresh Debian machine with Go and Node it
+# installs what the tests need (PostgreSQL, MariaDB and Redis server
+# binaries), then runs go vet, every Go test with the race detector, and the
+# mini-program client's tests. The Go tests start their own throwaway
+# servers on loopback (random ports, temporary directories) and stop them,
+# also on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v mariadbd >/dev/null || command -v mysqld >/dev/null || missing+=(mariadb-server)
+if ((${#missing[@]})); then
+  echo "== installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  # policy-rc.d keeps the packages from starting system-wide servers: the
+  # tests start their own.
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo rm -f /usr/sbin/policy-rc.d
+fi
+
+# Backend suites must run here, not skip: a missing server is a failure.
+export MINIAUTH_TEST_REQUIRE_BACKENDS=1
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test -race"
+go test -race -timeout 15m ./...
+
+echo "== client (npm ci, build, node --test)"
+(cd client && npm ci --no-audit --no-fund --loglevel=error && npm test)

@@ -205,13 +205,20 @@ func (st *sessionStore) RotateRefresh(ctx context.Context, refreshHash string, r
 		return nil, wrapErr("rotate refresh", err)
 	}
 	res, err := swap.cmd.Slice()
-	if err != nil || len(res) == 0 {
-		return nil, wrapErr("rotate refresh", fmt.Errorf("unexpected script answer: %w", err))
+	if err != nil {
+		return nil, wrapErr("rotate refresh", err)
+	}
+	if len(res) == 0 {
+		return nil, wrapErr("rotate refresh", errors.New("empty script answer"))
 	}
 	outcome, _ := res[0].(int64)
 	if outcome != 1 {
-		st.c.rdb.Del(ctx, k.access(r.AccessHash))
-		st.c.rdb.Del(ctx, k.refresh(r.RefreshHash))
+		// Lost: our new pointers lead nowhere. Best effort, they are
+		// ignored anyway and expire by themselves.
+		p := st.c.rdb.Pipeline()
+		p.Del(ctx, k.access(r.AccessHash))
+		p.Del(ctx, k.refresh(r.RefreshHash))
+		p.Exec(ctx)
 	}
 	switch outcome {
 	case 0:
@@ -236,7 +243,10 @@ func (st *sessionStore) RotateRefresh(ctx context.Context, refreshHash string, r
 
 	// Tidy up; failures here leave only pointers that checks already
 	// ignore, so they do not fail the rotation. The rotated refresh pointer
-	// stays, now as long as the session, so that its reuse is recognised.
+	// stays, now until the new refresh expiry, so that its reuse is
+	// recognised. (Pointers of tokens rotated earlier keep the expiry they
+	// got then, which is at least their own expiry: presenting one after
+	// that is an expired token, ENotFound, not a reuse.)
 	cleanup := st.c.pipe()
 	if old, _ := res[1].(string); old != "" && old != r.AccessHash {
 		cleanup.p.Del(ctx, k.access(old))

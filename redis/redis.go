@@ -104,7 +104,12 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 
 	if err := c.checkServer(ctx); err != nil {
 		c.rdb.Close()
-		return nil, fmt.Errorf("redis: open %s: %w", redactURL(rawURL), err)
+		// Say where we looked, without the password.
+		where := redactURL(rawURL)
+		if unavailable(err) {
+			return nil, miniauth.WrapError(miniauth.EUpstreamUnavailable, "cannot reach Redis at "+where, err)
+		}
+		return nil, miniauth.WrapError(miniauth.EInternal, "unusable Redis at "+where, err)
 	}
 	return c, nil
 }
@@ -160,19 +165,20 @@ func redactURL(rawURL string) string {
 	return u.Redacted()
 }
 
-// checkServer pings the server and checks that it is recent enough.
+// checkServer pings the server and checks that it is recent enough. Its
+// errors are go-redis's own, for Open to classify.
 func (c *Client) checkServer(ctx context.Context) error {
-	if err := c.Ping(ctx); err != nil {
-		return err
+	if err := c.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping: %w", err)
 	}
 	info, err := c.rdb.Info(ctx, "server").Result()
 	if err != nil {
-		return wrapErr("info", err)
+		return fmt.Errorf("info: %w", err)
 	}
 	v := infoField(info, "redis_version")
 	major, _, _ := strings.Cut(v, ".")
 	if n, err := strconv.Atoi(major); err == nil && n < minRedisMajor {
-		return miniauth.Errorf(miniauth.EInternal, "redis: server version %s is too old, need %d.0 or newer", v, minRedisMajor)
+		return fmt.Errorf("server version %s is too old, need %d.0 or newer", v, minRedisMajor)
 	}
 	return nil
 }

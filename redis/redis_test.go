@@ -231,6 +231,15 @@ func TestSessionLifecycle(t *testing.T) {
 		t.Errorf("DeleteExpired = %d, %v", n, err)
 	}
 	must(t, st.Ping(ctx))
+
+	// Empty ids name nothing.
+	must(t, st.RevokeSession(ctx, ""))
+	must(t, st.TouchSession(ctx, "", now))
+	bad := newSession(user, now)
+	bad.ID = ""
+	if err := st.CreateSession(ctx, bad); code(err) != miniauth.EInvalidRequest {
+		t.Errorf("CreateSession without an id = %v, want invalid_request", err)
+	}
 }
 
 func TestUserSessions(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -267,6 +268,9 @@ func (st *sessionStore) RevokeSession(ctx context.Context, id string) error {
 // revoke deletes the sessions and their pointers in two round trips and
 // returns the ids of those that existed.
 func (st *sessionStore) revoke(ctx context.Context, ids []string) ([]string, error) {
+	// An empty id names no session, and its keys ("s:{}", "s:{}:used")
+	// would not even share a slot.
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" })
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -379,6 +383,9 @@ func (st *sessionStore) UserSessions(ctx context.Context, userID string) ([]*min
 }
 
 func (st *sessionStore) TouchSession(ctx context.Context, id string, at time.Time) error {
+	if id == "" {
+		return nil
+	}
 	err := touchSession.Run(ctx, st.c.rdb, []string{st.c.keys.session(id)}, ms(at)).Err()
 	return wrapErr("touch session", err)
 }

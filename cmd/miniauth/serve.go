@@ -101,9 +101,17 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		apps[wxsim.DevAppID] = wxsim.DevSecret
 		appIDs = []string{wxsim.DevAppID}
 		wechatBase = url + "/_wxsim"
-		sim = wxsim.New(wxsim.Options{Apps: apps, Logger: logger.With("component", "wxsim")})
-	} else if cfg.WeChat.Simulator {
-		sim = wxsim.New(wxsim.Options{Apps: apps, Logger: logger.With("component", "wxsim")})
+	}
+	if cfg.DevMode() || cfg.WeChat.Simulator {
+		sim = wxsim.New(wxsim.Options{
+			Apps:   apps,
+			Logger: logger.With("component", "wxsim"),
+			// The simulator lives in the server's memory here: cap what it
+			// remembers (about 40 MB at most) so that a long load test
+			// keeps the server flat.
+			MaxCodes:       1 << 16,
+			MaxSessionKeys: 1 << 16,
+		})
 	}
 
 	registry := prometheus.NewRegistry()

@@ -250,9 +250,9 @@ func wrapErr(op string, err error) error {
 	}
 	cause := fmt.Errorf("redis %s: %w", op, err)
 	if unavailable(err) {
-		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "the session store is unavailable", cause)
+		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "the shared store is unavailable; try again", cause)
 	}
-	return miniauth.WrapError(miniauth.EInternal, "session store error", cause)
+	return miniauth.WrapError(miniauth.EInternal, "shared store error", cause)
 }
 
 // unavailable reports whether err means that Redis could not be reached or

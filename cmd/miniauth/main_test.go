@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestVersionAndUsage(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, nil, &out, &errOut); err != nil || !strings.HasPrefix(out.String(), "miniauth ") {
+		t.Errorf("version: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"frobnicate"}, nil, &out, &errOut); err == nil || !strings.Contains(errOut.String(), `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: %v %q", err, errOut.String())
+	}
+}
+
+func TestWrongConfigurationStopsStartUpNamingTheKey(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"serve"}, []string{"MINIAUTH_TOKENS_ACCESS_TTL=forever", "MINIAUTH_WECHAT_APPID=wx1"}, &out, &errOut)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{"MINIAUTH_TOKENS_ACCESS_TTL (tokens.access_ttl)", "MINIAUTH_WECHAT_SECRET (wechat.secret)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if out.Len() != 0 {
+		t.Errorf("nothing may start: %q", out.String())
+	}
+}
+
+func TestServeStopsOnSignal(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, []string{"MINIAUTH_HTTP_ADDR=127.0.0.1:0", "MINIAUTH_DATA_DIR=" + t.TempDir()}, &out, &errOut)
+	}()
+	eventually(t, 10*time.Second, "the banner", func() bool { return strings.Contains(out.String(), "miniauth listening on http://127.0.0.1:") })
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(errOut.String(), `"msg":"stopped"`) {
+		t.Errorf("logs: %s", errOut.String())
+	}
+}
+
+func TestWxsimCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"wxsim", "--addr", "127.0.0.1:0", "--app", "wxcustom00000001:s3cret"}, nil, &out, &errOut)
+	}()
+	eventually(t, 10*time.Second, "the banner", func() bool { return strings.Contains(out.String(), "wxsim listening on ") })
+	url := strings.TrimSpace(strings.TrimPrefix(out.String(), "wxsim listening on "))
+	r := call(t, "POST", url+"/_sim/login-code", "", map[string]string{"appid": "wxcustom00000001"})
+	if r.status != 200 {
+		t.Errorf("login-code for the given app: %d %s", r.status, r.body)
+	}
+	r = call(t, "GET", url+"/sns/jscode2session?appid=wxcustom00000001&secret=wrong&js_code=x&grant_type=authorization_code", "", nil)
+	if r.json(t)["errcode"] != float64(40125) {
+		t.Errorf("wrong secret: %s", r.body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+	var out2, errOut2 bytes.Buffer
+	if err := run(context.Background(), []string{"wxsim", "--app", "nocolon"}, nil, &out2, &errOut2); err == nil {
+		t.Error("a malformed --app must be refused")
+	}
+}

@@ -67,10 +67,7 @@ return 1
 var addUserSession = goredis.NewScript(`
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 local cur = redis.call('PEXPIRETIME', KEYS[1])
-if cur >= 0 and cur < tonumber(ARGV[3]) then
-  redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-end
-if cur == -1 then
+if cur == -1 or cur < tonumber(ARGV[3]) then
   redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 end
 return 1

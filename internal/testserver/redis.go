@@ -52,7 +52,9 @@ func startRedis() (*Server, error) {
 		s.URL = "redis://" + addr + "/0"
 		s.argv = []string{bin,
 			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--dir", s.dir, "--save", "", "--appendonly", "no",
+			// Append-only, like a production Redis: a test that stops
+			// and starts the server finds its data again.
+			"--dir", s.dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always",
 			"--daemonize", "no", "--protected-mode", "no", "--logfile", "",
 		}
 		s.ready = func(ctx context.Context) error { return redisPing(ctx, addr) }

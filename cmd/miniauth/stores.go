@@ -12,6 +12,8 @@ import (
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/config"
 	"github.com/miniauth/miniauth/httpapi"
+	"github.com/miniauth/miniauth/mysql"
+	"github.com/miniauth/miniauth/postgres"
 	"github.com/miniauth/miniauth/redis"
 	"github.com/miniauth/miniauth/sqlite"
 	"github.com/miniauth/miniauth/wechat"
@@ -39,7 +41,7 @@ type stores struct {
 }
 
 func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*stores, error) {
-	db, kind, err := openDatabase(ctx, cfg)
+	db, kind, err := openDatabase(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +57,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		st.description += ", sessions in the database"
 		return st, nil
 	}
+	redis.RouteDriverLogs(logger)
 	rc, err := redis.Open(ctx, cfg.Redis.URL, redis.Options{Logger: logger.With("component", "redis")})
 	if err != nil {
 		st.close()
@@ -69,7 +72,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 	return st, nil
 }
 
-func openDatabase(ctx context.Context, cfg config.Config) (database, string, error) {
+func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (database, string, error) {
 	raw := cfg.DatabaseURL()
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -87,6 +90,13 @@ func openDatabase(ctx context.Context, cfg config.Config) (database, string, err
 		}
 		db, err = sqlite.Open(ctx, path, sqlite.Options{})
 		return db, "sqlite " + path, wrapOpen("sqlite", err)
+	case "postgres", "postgresql":
+		db, err = postgres.Open(ctx, raw)
+		return db, "postgres " + u.Host, wrapOpen("postgres", err)
+	case "mysql":
+		mysql.RouteDriverLogs(logger)
+		db, err = mysql.Open(ctx, raw)
+		return db, "mysql " + u.Host, wrapOpen("mysql", err)
 	}
 	return nil, "", errors.New("db.url: unsupported scheme " + u.Scheme)
 }

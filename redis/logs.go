@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -11,10 +12,13 @@ import (
 // RouteDriverLogs sends go-redis's own log lines (failed dials during an
 // outage, one per request) to logger at Warn, instead of plain text on
 // stderr among our JSON lines. go-redis keeps its logger in a process-wide
-// variable, so call this once at start-up.
+// variable, so the first call wins: later ones (more nodes in one
+// test process) change nothing.
 func RouteDriverLogs(logger *slog.Logger) {
-	goredis.SetLogger(driverLogger{logger})
+	driverLogsOnce.Do(func() { goredis.SetLogger(driverLogger{logger}) })
 }
+
+var driverLogsOnce sync.Once
 
 type driverLogger struct{ log *slog.Logger }
 

@@ -35,4 +35,4 @@ echo "== go test -race"
 go test -race -timeout 15m ./...
 
 echo "== client (npm ci, build, node --test)"
-(cd client && npm ci --no-audit --no-fund --loglevel=error && npm test)
+(cd client && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run size)

@@ -107,10 +107,11 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 			Apps:   apps,
 			Logger: logger.With("component", "wxsim"),
 			// The simulator lives in the server's memory here: cap what it
-			// remembers (about 40 MB at most) so that a long load test
-			// keeps the server flat.
-			MaxCodes:       1 << 16,
-			MaxSessionKeys: 1 << 16,
+			// remembers (about 10 MB) so that a long load test keeps the
+			// server flat. Past the cap the oldest used codes are forgotten
+			// and answer 40029 instead of 40163: invalid_code either way.
+			MaxCodes:       1 << 14,
+			MaxSessionKeys: 1 << 14,
 		})
 	}
 

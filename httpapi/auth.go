@@ -91,25 +91,28 @@ func (s *Server) logout(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-type verifyResponse struct {
-	UserID    string `json:"user_id"`
-	OpenID    string `json:"openid"`
-	AppID     string `json:"appid"`
-	ExpiresAt string `json:"expires_at"`
-}
-
 // verify is for gateways: the identity goes into headers that the gateway
-// passes on, and into the body for everybody else.
+// passes on, and into the body for everybody else. It is the hot path, so
+// its small body is written by hand instead of through reflection.
 func (s *Server) verify(c *gin.Context) {
 	session := sessionOf(c)
 	h := c.Writer.Header()
 	h["X-User-Id"] = []string{session.UserID}
 	h["X-Openid"] = []string{session.OpenID}
 	h["X-Appid"] = []string{session.AppID}
-	c.JSON(http.StatusOK, verifyResponse{
-		UserID:    session.UserID,
-		OpenID:    session.OpenID,
-		AppID:     session.AppID,
-		ExpiresAt: session.AccessExpiresAt.UTC().Format(time.RFC3339),
-	})
+	h["Content-Type"] = jsonContentType
+	buf := make([]byte, 0, 192)
+	buf = append(buf, `{"user_id":`...)
+	buf = appendJSONString(buf, session.UserID)
+	buf = append(buf, `,"openid":`...)
+	buf = appendJSONString(buf, session.OpenID)
+	buf = append(buf, `,"appid":`...)
+	buf = appendJSONString(buf, session.AppID)
+	buf = append(buf, `,"expires_at":"`...)
+	buf = session.AccessExpiresAt.UTC().AppendFormat(buf, time.RFC3339)
+	buf = append(buf, `"}`...)
+	c.Status(http.StatusOK)
+	c.Writer.Write(buf)
 }
+
+var jsonContentType = []string{"application/json; charset=utf-8"}

@@ -34,9 +34,19 @@ func benchCommand(ctx context.Context, args, environ []string, stdout, stderr io
 	db := fs.String("db", "", "database URL for the server (postgres://..., mysql://...); default SQLite in a temporary dir")
 	redisURL := fs.String("redis", "", "Redis URL for the server's sessions (redis://host:port/db); default none")
 	serverURL := fs.String("url", "", "load-test a dev-mode server already running at this URL instead of starting one")
+	scenarios := fs.String("scenarios", "healthz,verify,login", "which scenarios to run, comma-separated")
 	keepLogs := fs.Bool("logs", false, "keep the server's access log (written to its temporary dir)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	for _, sc := range strings.Split(*scenarios, ",") {
+		switch sc = strings.TrimSpace(sc); sc {
+		case "healthz", "verify", "login":
+			o.Scenarios = append(o.Scenarios, sc)
+		default:
+			fmt.Fprintf(stderr, "bench: unknown scenario %q (healthz, verify, login)\n", sc)
+			return errUsage
+		}
 	}
 
 	var memory *memorySampler

@@ -29,6 +29,8 @@ type Options struct {
 	Warmup      time.Duration // per scenario, default 1s
 	Sessions    int           // distinct tokens the verify scenario cycles through, default 1000
 	Rounds      int           // scenario rounds (healthz, verify, login alternate), default 1
+	// Scenarios picks which to run: "healthz", "verify", "login"; empty: all.
+	Scenarios []string
 	// Sample, when set, is called every 100 ms during the run (to sample the
 	// server's memory).
 	Sample func()
@@ -79,25 +81,31 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	}
 	d := &driver{opts: o, client: client}
 
-	tokens, err := d.prepareTokens(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("preparing %d sessions: %w", o.Sessions, err)
+	var tokens []string
+	if o.wants("verify") {
+		var err error
+		if tokens, err = d.prepareTokens(ctx); err != nil {
+			return nil, fmt.Errorf("preparing %d sessions: %w", o.Sessions, err)
+		}
 	}
 	var results []Result
 	for round := 0; round < o.Rounds; round++ {
 		for _, sc := range []struct {
-			name string
-			op   func(ctx context.Context, worker, i int) error
+			key, name string
+			op        func(ctx context.Context, worker, i int) error
 		}{
-			{"GET /healthz", d.healthz},
-			{"GET /api/v1/auth/verify", func(ctx context.Context, worker, i int) error {
+			{"healthz", "GET /healthz", d.healthz},
+			{"verify", "GET /api/v1/auth/verify", func(ctx context.Context, worker, i int) error {
 				return d.verify(ctx, tokens[(worker*7919+i)%len(tokens)])
 			}},
-			{"full login (mint code + POST /api/v1/auth/login)", func(ctx context.Context, _, _ int) error {
+			{"login", "full login (mint code + POST /api/v1/auth/login)", func(ctx context.Context, _, _ int) error {
 				_, err := d.login(ctx)
 				return err
 			}},
 		} {
+			if !o.wants(sc.key) {
+				continue
+			}
 			r, err := d.scenario(ctx, sc.name, sc.op)
 			if err != nil {
 				return results, err
@@ -106,6 +114,18 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		}
 	}
 	return results, nil
+}
+
+func (o *Options) wants(scenario string) bool {
+	if len(o.Scenarios) == 0 {
+		return true
+	}
+	for _, s := range o.Scenarios {
+		if s == scenario {
+			return true
+		}
+	}
+	return false
 }
 
 type driver struct {

@@ -88,15 +88,34 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 			return nil, fmt.Errorf("preparing %d sessions: %w", o.Sessions, err)
 		}
 	}
+	// The GET scenarios go through lean kept-alive connections, one per
+	// worker (see rawGetter); logins use net/http.
+	d.getters = make([]*rawGetter, o.Concurrency)
+	for w := range d.getters {
+		g, err := newRawGetter(o.URL)
+		if err != nil {
+			return nil, err
+		}
+		defer g.close()
+		d.getters[w] = g
+	}
+	d.healthzRequest = d.getters[0].request("/healthz", "")
+	verifyRequests := make([][]byte, len(tokens))
+	for i, tok := range tokens {
+		verifyRequests[i] = d.getters[0].request("/api/v1/auth/verify", tok)
+	}
+
 	var results []Result
 	for round := 0; round < o.Rounds; round++ {
 		for _, sc := range []struct {
 			key, name string
 			op        func(ctx context.Context, worker, i int) error
 		}{
-			{"healthz", "GET /healthz", d.healthz},
+			{"healthz", "GET /healthz", func(ctx context.Context, worker, _ int) error {
+				return d.getters[worker].get(ctx, d.healthzRequest)
+			}},
 			{"verify", "GET /api/v1/auth/verify", func(ctx context.Context, worker, i int) error {
-				return d.verify(ctx, tokens[(worker*7919+i)%len(tokens)])
+				return d.getters[worker].get(ctx, verifyRequests[(worker*7919+i)%len(verifyRequests)])
 			}},
 			{"login", "full login (mint code + POST /api/v1/auth/login)", func(ctx context.Context, _, _ int) error {
 				_, err := d.login(ctx)
@@ -129,8 +148,10 @@ func (o *Options) wants(scenario string) bool {
 }
 
 type driver struct {
-	opts   Options
-	client *http.Client
+	opts           Options
+	client         *http.Client
+	getters        []*rawGetter
+	healthzRequest []byte
 }
 
 func (d *driver) prepareTokens(ctx context.Context) ([]string, error) {
@@ -275,16 +296,6 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-func (d *driver) healthz(ctx context.Context, _, _ int) error {
-	_, err := d.do(ctx, http.MethodGet, "/healthz", "", nil, http.StatusOK)
-	return err
-}
-
-func (d *driver) verify(ctx context.Context, token string) error {
-	_, err := d.do(ctx, http.MethodGet, "/api/v1/auth/verify", token, nil, http.StatusOK)
-	return err
 }
 
 // login mints a code as wx.login() would and logs in with it; it returns

@@ -34,5 +34,5 @@ go vet ./...
 echo "== go test -race"
 go test -race -timeout 15m ./...
 
-echo "== client (npm ci, build, node --test)"
-(cd client && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run size)
+echo "== client (npm ci, size budget, build, node --test)"
+(cd client && npm ci --no-audit --no-fund --loglevel=error && npm run size && npm test)

@@ -18,7 +18,7 @@ type Options struct {
 	RefreshTTL time.Duration // refresh token lifetime, default 30 days
 
 	// CacheTTL is how long a verified session is trusted without asking the
-	// store again (default 1s; negative disables the cache). It bounds how
+	// store again (default 800ms; negative disables the cache). It bounds how
 	// long a revocation on another node can go unseen when no SessionEvents
 	// carry it.
 	CacheTTL time.Duration
@@ -39,7 +39,7 @@ type Options struct {
 var DefaultOptions = Options{
 	AccessTTL:     2 * time.Hour,
 	RefreshTTL:    30 * 24 * time.Hour,
-	CacheTTL:      time.Second,
+	CacheTTL:      800 * time.Millisecond,
 	CacheEntries:  100_000,
 	TouchInterval: time.Minute,
 	PurgeInterval: 10 * time.Minute,

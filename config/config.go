@@ -97,7 +97,7 @@ func Default() Config {
 		Tokens: Tokens{
 			AccessTTL:  Duration{2 * time.Hour},
 			RefreshTTL: Duration{30 * 24 * time.Hour},
-			CacheTTL:   Duration{time.Second},
+			CacheTTL:   Duration{800 * time.Millisecond},
 		},
 		Log: Log{Level: "info", Format: "json"},
 	}

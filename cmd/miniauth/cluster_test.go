@@ -235,3 +235,28 @@ func testCluster(t *testing.T, dbURL, redisURL string) {
 		}
 	})
 }
+
+// Without Redis, sessions live in the database and nothing carries events:
+// the verify cache's TTL (800 ms) is what bounds revocation on the other nodes.
+func TestClusterOnPostgresWithoutRedis(t *testing.T) {
+	c := startCluster(t, 3, "MINIAUTH_DB_URL="+testserver.Postgres(t))
+	a := c.login(t, 0, "")
+	c.verifiesEverywhere(t, a.AccessToken)
+	if r := call(t, "POST", c.nodes[1].URL+"/api/v1/auth/logout", a.AccessToken, nil); r.status != 204 {
+		t.Fatalf("logout: %d", r.status)
+	}
+	c.refusedEverywhere(t, a.AccessToken, "logout without Redis")
+
+	// stable_token gives every node the same WeChat token even without a
+	// shared store.
+	b := c.login(t, 2, "")
+	for i := range c.nodes {
+		code, _ := c.sim.PhoneCode(clusterApp, b.User.OpenID, "13800138000")
+		if r := call(t, "POST", c.nodes[i].URL+"/api/v1/me/phone", b.AccessToken, map[string]string{"code": code}); r.status != 200 {
+			t.Fatalf("phone on node %d: %d %s", i+1, r.status, r.body)
+		}
+	}
+	if got := c.sim.Stats().TokensIssued; got != 1 {
+		t.Errorf("tokens issued: %d", got)
+	}
+}

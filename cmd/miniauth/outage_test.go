@@ -20,7 +20,7 @@ func TestRedisOutage(t *testing.T) {
 	}
 
 	rds.Stop()
-	// Within the verify cache's TTL (1 s), verify has to ask Redis.
+	// Within the verify cache's TTL (800 ms), verify has to ask Redis.
 	eventually(t, 3*time.Second, "verify answering 503", func() bool {
 		return call(t, "GET", n.URL+"/api/v1/auth/verify", a.AccessToken, nil).status == 503
 	})

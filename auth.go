@@ -144,12 +144,11 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, err
 	if !wellFormed(accessToken, accessTokenPrefix) {
 		return nil, errUnauthorized
 	}
-	hash := HashToken(accessToken)
 	now := s.opts.Now()
-	if session, ok := s.cache.get(hash, now); ok {
+	if session, ok := s.cache.get(accessToken, now); ok {
 		return session, nil
 	}
-	session, err := s.sessions.SessionByAccessHash(ctx, hash)
+	session, err := s.sessions.SessionByAccessHash(ctx, HashToken(accessToken))
 	if ErrorCode(err) == ENotFound {
 		return nil, errUnauthorized
 	}
@@ -167,7 +166,7 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, err
 		touched.LastUsedAt = now
 		session = &touched
 	}
-	s.cache.put(hash, session, now)
+	s.cache.put(accessToken, session, now)
 	return session, nil
 }
 

@@ -5,8 +5,10 @@ import (
 	"time"
 )
 
-// sessionCache keeps recently verified sessions by access-token hash, so that
-// the verify hot path needs no store round trip. An entry lives at most ttl
+// sessionCache keeps recently verified sessions by access token, so that
+// the verify hot path needs no store round trip and, on a hit, not even the
+// token's hash. (The raw token is in this process's memory anyway while its
+// request is served; the stores keep only hashes.) An entry lives at most ttl
 // (and never past its token's expiry): that bounds how long a revocation made
 // on another node without SessionEvents can go unnoticed. Revocations on this
 // node, and those announced through SessionEvents, drop entries at once.
@@ -15,8 +17,8 @@ type sessionCache struct {
 	maxEntries int
 
 	mu        sync.RWMutex
-	byHash    map[string]cacheEntry
-	bySession map[string]string // session id -> access hash
+	byToken   map[string]cacheEntry
+	bySession map[string]string // session id -> access token
 }
 
 type cacheEntry struct {
@@ -28,17 +30,17 @@ func newSessionCache(ttl time.Duration, maxEntries int) *sessionCache {
 	return &sessionCache{
 		ttl:        ttl,
 		maxEntries: maxEntries,
-		byHash:     make(map[string]cacheEntry),
+		byToken:    make(map[string]cacheEntry),
 		bySession:  make(map[string]string),
 	}
 }
 
-func (c *sessionCache) get(hash string, now time.Time) (*Session, bool) {
+func (c *sessionCache) get(token string, now time.Time) (*Session, bool) {
 	if c.ttl <= 0 {
 		return nil, false
 	}
 	c.mu.RLock()
-	e, ok := c.byHash[hash]
+	e, ok := c.byToken[token]
 	c.mu.RUnlock()
 	if !ok || !now.Before(e.until) {
 		return nil, false
@@ -46,7 +48,7 @@ func (c *sessionCache) get(hash string, now time.Time) (*Session, bool) {
 	return e.session, true
 }
 
-func (c *sessionCache) put(hash string, s *Session, now time.Time) {
+func (c *sessionCache) put(token string, s *Session, now time.Time) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -56,20 +58,20 @@ func (c *sessionCache) put(hash string, s *Session, now time.Time) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.byHash) >= c.maxEntries {
+	if len(c.byToken) >= c.maxEntries {
 		c.sweepLocked(now)
-		if len(c.byHash) >= c.maxEntries {
+		if len(c.byToken) >= c.maxEntries {
 			// Still full of live entries: start over rather than grow without
 			// bound. Entries are only a shortcut; the store has them all.
-			c.byHash = make(map[string]cacheEntry)
+			c.byToken = make(map[string]cacheEntry)
 			c.bySession = make(map[string]string)
 		}
 	}
-	if old, ok := c.bySession[s.ID]; ok && old != hash {
-		delete(c.byHash, old)
+	if old, ok := c.bySession[s.ID]; ok && old != token {
+		delete(c.byToken, old)
 	}
-	c.byHash[hash] = cacheEntry{session: s, until: until}
-	c.bySession[s.ID] = hash
+	c.byToken[token] = cacheEntry{session: s, until: until}
+	c.bySession[s.ID] = token
 }
 
 // drop forgets the sessions with these ids.
@@ -77,8 +79,8 @@ func (c *sessionCache) drop(sessionIDs ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range sessionIDs {
-		if hash, ok := c.bySession[id]; ok {
-			delete(c.byHash, hash)
+		if token, ok := c.bySession[id]; ok {
+			delete(c.byToken, token)
 			delete(c.bySession, id)
 		}
 	}
@@ -88,7 +90,7 @@ func (c *sessionCache) drop(sessionIDs ...string) {
 func (c *sessionCache) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.byHash = make(map[string]cacheEntry)
+	c.byToken = make(map[string]cacheEntry)
 	c.bySession = make(map[string]string)
 }
 
@@ -100,9 +102,9 @@ func (c *sessionCache) sweep(now time.Time) {
 }
 
 func (c *sessionCache) sweepLocked(now time.Time) {
-	for hash, e := range c.byHash {
+	for token, e := range c.byToken {
 		if !now.Before(e.until) {
-			delete(c.byHash, hash)
+			delete(c.byToken, token)
 			delete(c.bySession, e.session.ID)
 		}
 	}
@@ -111,5 +113,5 @@ func (c *sessionCache) sweepLocked(now time.Time) {
 func (c *sessionCache) len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(c.byHash)
+	return len(c.byToken)
 }

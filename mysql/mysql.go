@@ -8,7 +8,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/url"
 	"strings"
@@ -65,24 +64,11 @@ func OpenOptions(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "mysql: the database URL is not valid")
 	}
 	sqldb := sql.OpenDB(conn)
-	sqldb.SetMaxOpenConns(opts.MaxConns)
-	sqldb.SetMaxIdleConns(opts.MaxConns)
-	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	// Below the server's wait_timeout (8 h by default) and any proxy's.
-	sqldb.SetConnMaxLifetime(30 * time.Minute)
-	db := &DB{db: sqldb}
-	sub, err := fs.Sub(migrations, "migrations")
-	if err == nil {
-		_, err = sqlstore.Migrate(ctx, sqldb, &dialect, sub)
-	}
-	if err == nil {
-		db.Store, err = sqlstore.New(ctx, &dialect, sqldb, sqldb, sqlstore.Options{Now: opts.Now})
-	}
+	st, err := sqlstore.OpenServer(ctx, sqldb, &dialect, migrations, opts.MaxConns, sqlstore.Options{Now: opts.Now})
 	if err != nil {
-		sqldb.Close()
-		return nil, wrapOpen(err)
+		return nil, err
 	}
-	return db, nil
+	return &DB{Store: st, db: sqldb}, nil
 }
 
 // ParseURL turns mysql://user:pass@host:port/db?param=value (or a
@@ -135,22 +121,6 @@ func ParseURL(dsn string) (*mysql.Config, error) {
 		cfg.Params["time_zone"] = "'+00:00'"
 	}
 	return cfg, nil
-}
-
-func wrapOpen(err error) error {
-	var me *miniauth.Error
-	if errors.As(err, &me) {
-		return err
-	}
-	if classify(err) == sqlstore.ErrUnavailable || isNetError(err) {
-		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "the database is unavailable", fmt.Errorf("mysql: open: %w", err))
-	}
-	return miniauth.WrapError(miniauth.EInternal, "cannot open the database", fmt.Errorf("mysql: open: %w", err))
-}
-
-func isNetError(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // Users returns the user store.

@@ -7,8 +7,6 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
-	"fmt"
-	"io/fs"
 	"net/url"
 	"strings"
 	"time"
@@ -62,23 +60,11 @@ func OpenOptions(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		// The error may quote the DSN, password included: leave it out.
 		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "postgres: the database URL is not valid")
 	}
-	sqldb.SetMaxOpenConns(opts.MaxConns)
-	sqldb.SetMaxIdleConns(opts.MaxConns)
-	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	sqldb.SetConnMaxLifetime(30 * time.Minute)
-	db := &DB{db: sqldb}
-	sub, err := fs.Sub(migrations, "migrations")
-	if err == nil {
-		_, err = sqlstore.Migrate(ctx, sqldb, &dialect, sub)
-	}
-	if err == nil {
-		db.Store, err = sqlstore.New(ctx, &dialect, sqldb, sqldb, sqlstore.Options{Now: opts.Now})
-	}
+	st, err := sqlstore.OpenServer(ctx, sqldb, &dialect, migrations, opts.MaxConns, sqlstore.Options{Now: opts.Now})
 	if err != nil {
-		sqldb.Close()
-		return nil, wrapOpen(err)
+		return nil, err
 	}
-	return db, nil
+	return &DB{Store: st, db: sqldb}, nil
 }
 
 // withConnectTimeout adds a connect timeout to a URL that has none, so that
@@ -94,17 +80,6 @@ func withConnectTimeout(dsn string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
-}
-
-func wrapOpen(err error) error {
-	var me *miniauth.Error
-	if errors.As(err, &me) {
-		return err
-	}
-	if classify(err) == sqlstore.ErrUnavailable || isCommonUnavailable(err) {
-		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "the database is unavailable", fmt.Errorf("postgres: open: %w", err))
-	}
-	return miniauth.WrapError(miniauth.EInternal, "cannot open the database", fmt.Errorf("postgres: open: %w", err))
 }
 
 // isCommonUnavailable reports the errors of a server that cannot be reached

@@ -51,3 +51,20 @@ func TestErrorCodesSurviveWrapping(t *testing.T) {
 		t.Errorf("WrapError: %v", err)
 	}
 }
+
+func TestIDsAreUniqueAndSortByTime(t *testing.T) {
+	seen := map[string]bool{}
+	prev := ""
+	for i := 0; i < 10000; i++ {
+		id := NewID()
+		if len(id) != 32 || seen[id] {
+			t.Fatalf("id %q: length %d, duplicate %v", id, len(id), seen[id])
+		}
+		seen[id] = true
+		// Within one millisecond the order is random; across them it follows time.
+		if prev != "" && id[:12] < prev[:12] {
+			t.Fatalf("id %s sorts before the earlier %s", id, prev)
+		}
+		prev = id
+	}
+}

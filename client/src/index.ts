@@ -27,12 +27,19 @@ export interface AuthOptions {
   refreshAheadSeconds?: number;
   /** Sent with the login; needed when the server serves several apps. */
   appid?: string;
+  /**
+   * Other origins (`https://api.example.com`) whose requests carry the
+   * access token too, e.g. your API behind a gateway that asks miniauth's
+   * verify. baseURL's origin always does; any other origin is refused, so
+   * that the token never leaks to a third party.
+   */
+  origins?: string[];
   /** The clock in milliseconds, for tests. Default Date.now. */
   now?: () => number;
 }
 
 export interface RequestOptions {
-  /** A path under baseURL (`/api/v1/me`), or an absolute URL of YOUR server: it gets the token too. */
+  /** A path under baseURL (`/api/v1/me`), or an absolute URL on baseURL's origin or one of options.origins. */
   url: string;
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
   /** JSON body; for GET, wx turns it into the query string. */
@@ -90,6 +97,7 @@ export function createAuth(options: AuthOptions): Auth {
   const ahead = (options.refreshAheadSeconds == null ? 60 : options.refreshAheadSeconds) * 1000;
   const now = options.now || Date.now;
   const appid = options.appid;
+  const trusted = [baseURL].concat(options.origins || []).map(originOf);
   let platform = options.platform;
   if (!platform) {
     if (typeof wx === 'undefined') throw new Error('miniauth: no wx global: pass options.platform');
@@ -202,6 +210,13 @@ export function createAuth(options: AuthOptions): Auth {
   }
 
   async function request<T>(o: RequestOptions): Promise<Response<T>> {
+    if (/^https?:\/\//i.test(o.url) && trusted.indexOf(originOf(o.url)) < 0) {
+      throw new MiniauthError(
+        'invalid_request',
+        'miniauth: not sending the access token to ' + originOf(o.url) + '; add it to options.origins',
+        0,
+      );
+    }
     const started = epoch;
     let token = (await current()).access_token;
     let res = await send(o, token);
@@ -256,6 +271,13 @@ function check<T>(res: PlatformResponse): Response<T> {
 function headerValue(header: Record<string, string> | undefined, name: string): string | undefined {
   for (const k in header) if (k.toLowerCase() === name) return header[k];
   return undefined;
+}
+
+// originOf is scheme://host[:port] in lower case (mini program runtimes
+// do not all have URL).
+function originOf(url: string): string {
+  const m = /^(https?:\/\/[^/?#]+)/i.exec(url);
+  return m ? m[1].toLowerCase() : '';
 }
 
 function failMessage(e: unknown): string {

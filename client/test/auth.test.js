@@ -312,6 +312,31 @@ for (const variant of variants) {
       assert.equal(bad.status, 400);
     });
 
+    it('sends the token only to its own origin and the listed ones', async () => {
+      const wx = await loggedInPhone();
+      const refused = await make(wx).request({ url: 'https://third-party.example/steal' }).then(
+        () => assert.fail('resolved'),
+        (e) => e,
+      );
+      assert.equal(refused.code, 'invalid_request');
+      assert.equal(wx.calls.request, 0, 'nothing was sent');
+
+      const own = await make(wx).request({ url: server.baseURL + '/api/v1/me' });
+      assert.equal(own.statusCode, 200);
+
+      // A listed origin gets the token (nothing listens there: the request
+      // fails, but it was sent with the token).
+      wx.log.length = 0;
+      const listed = 'http://127.0.0.2:1';
+      const err = await make(wx, { origins: [listed] }).request({ url: listed + '/orders' }).then(
+        () => assert.fail('resolved'),
+        (e) => e,
+      );
+      assert.ok(err instanceof NetworkError);
+      assert.equal(wx.log.length, 1);
+      assert.match(wx.log[0].authorization, /^Bearer /);
+    });
+
     it('binds the phone number', async () => {
       const wx = await loggedInPhone();
       const auth = make(wx);

@@ -1,6 +1,8 @@
 package testserver
 
 import (
+	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -31,5 +33,26 @@ func TestSkipMessagesNameTheSuite(t *testing.T) {
 		if !strings.Contains(msg, suite+" did not run") || !strings.Contains(msg, "scripts/test.sh") {
 			t.Errorf("skip message %q does not say the %s did not run", msg, suite)
 		}
+	}
+}
+
+func TestSkippedSuitesAreReportedOnce(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := os.Stderr
+	os.Stderr = w
+	noteSkipped(postgresMissing)
+	noteSkipped(redisMissing)
+	noteSkipped(postgresMissing)
+	reportSkipped()
+	os.Stderr = stderr
+	w.Close()
+	out, _ := io.ReadAll(r)
+	skipped.messages = nil
+
+	if strings.Count(string(out), "PostgreSQL suite did not run") != 1 || !strings.Contains(string(out), "Redis suite did not run") {
+		t.Errorf("report: %q", out)
 	}
 }

@@ -232,7 +232,48 @@ func register(s *Server) {
 func Main(m *testing.M) {
 	code := m.Run()
 	stopAll()
+	reportSkipped()
 	os.Exit(code)
+}
+
+// skipped collects the "not installed" messages of this test binary, once
+// each.
+var skipped struct {
+	sync.Mutex
+	messages []string
+}
+
+func noteSkipped(msg string) {
+	skipped.Lock()
+	defer skipped.Unlock()
+	for _, m := range skipped.messages {
+		if m == msg {
+			return
+		}
+	}
+	skipped.messages = append(skipped.messages, msg)
+}
+
+// reportSkipped says which backend suites did not run. `go test ./...`
+// shows nothing of a passing package but its "ok" line, so the summary also
+// goes to the terminal, when there is one: a developer who ran the tests
+// without the servers must not take the silence for a pass of every suite.
+func reportSkipped() {
+	skipped.Lock()
+	defer skipped.Unlock()
+	if len(skipped.messages) == 0 {
+		return
+	}
+	pkg := "this package"
+	if wd, err := os.Getwd(); err == nil {
+		pkg = filepath.Base(wd)
+	}
+	report := fmt.Sprintf("testserver (%s): skipped: %s\n", pkg, strings.Join(skipped.messages, "; "))
+	fmt.Fprint(os.Stderr, report)
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		fmt.Fprint(tty, report)
+		tty.Close()
+	}
 }
 
 func stopAll() {
@@ -318,6 +359,7 @@ func skipOrFatal(t testing.TB, err error) {
 			// one there is a broken set-up, not a reason to skip.
 			t.Fatalf("%s (%s is set)", ni, RequireEnv)
 		}
+		noteSkipped(string(ni))
 		t.Skip(string(ni))
 	}
 	t.Fatal(err)

@@ -18,11 +18,15 @@ if ((${#missing[@]})); then
   [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq
   # policy-rc.d keeps the packages from starting system-wide servers: the
-  # tests start their own.
-  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
-  $sudo chmod +x /usr/sbin/policy-rc.d
+  # tests start their own. A policy the machine already has is left alone.
+  ours=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod +x /usr/sbin/policy-rc.d
+    ours=1
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  $sudo rm -f /usr/sbin/policy-rc.d
+  [ -z "$ours" ] || $sudo rm -f /usr/sbin/policy-rc.d
 fi
 
 # Backend suites must run here, not skip: a missing server is a failure.

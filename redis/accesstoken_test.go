@@ -10,6 +10,7 @@ import (
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/internal/testserver"
+	"github.com/miniauth/miniauth/storetest"
 )
 
 func TestAccessTokenLoadSave(t *testing.T) {
@@ -229,22 +230,25 @@ func TestOutageAndRecovery(t *testing.T) {
 	c := open(t, srv.URL)
 	ctx := context.Background()
 	now := time.Now()
-	s := newSession(miniauth.NewID(), now)
+	s := storetest.NewSession(miniauth.NewID(), now)
 	must(t, c.Sessions().CreateSession(ctx, s))
 
 	srv.Stop()
 	calls := map[string]func() error{
 		"Ping":                func() error { return c.Ping(ctx) },
-		"CreateSession":       func() error { return c.Sessions().CreateSession(ctx, newSession(miniauth.NewID(), now)) },
+		"CreateSession":       func() error { return c.Sessions().CreateSession(ctx, storetest.NewSession(miniauth.NewID(), now)) },
 		"SessionByAccessHash": func() error { _, err := c.Sessions().SessionByAccessHash(ctx, s.AccessHash); return err },
-		"RotateRefresh":       func() error { _, err := c.Sessions().RotateRefresh(ctx, s.RefreshHash, newRotation(now)); return err },
-		"RevokeSession":       func() error { return c.Sessions().RevokeSession(ctx, s.ID) },
-		"RevokeUserSessions":  func() error { _, err := c.Sessions().RevokeUserSessions(ctx, s.UserID); return err },
-		"UserSessions":        func() error { _, err := c.Sessions().UserSessions(ctx, s.UserID); return err },
-		"TouchSession":        func() error { return c.Sessions().TouchSession(ctx, s.ID, now) },
-		"Publish":             func() error { return c.Events().PublishSessionChanged(ctx, s.ID) },
-		"LoadAccessToken":     func() error { _, err := c.AccessTokens().LoadAccessToken(ctx, "wxapp"); return err },
-		"LockAccessToken":     func() error { _, _, err := c.AccessTokens().LockAccessToken(ctx, "wxapp", time.Second); return err },
+		"RotateRefresh": func() error {
+			_, err := c.Sessions().RotateRefresh(ctx, s.RefreshHash, storetest.NewRotation(now))
+			return err
+		},
+		"RevokeSession":      func() error { return c.Sessions().RevokeSession(ctx, s.ID) },
+		"RevokeUserSessions": func() error { _, err := c.Sessions().RevokeUserSessions(ctx, s.UserID); return err },
+		"UserSessions":       func() error { _, err := c.Sessions().UserSessions(ctx, s.UserID); return err },
+		"TouchSession":       func() error { return c.Sessions().TouchSession(ctx, s.ID, now) },
+		"Publish":            func() error { return c.Events().PublishSessionChanged(ctx, s.ID) },
+		"LoadAccessToken":    func() error { _, err := c.AccessTokens().LoadAccessToken(ctx, "wxapp"); return err },
+		"LockAccessToken":    func() error { _, _, err := c.AccessTokens().LockAccessToken(ctx, "wxapp", time.Second); return err },
 		"SaveAccessToken": func() error {
 			return c.AccessTokens().SaveAccessToken(ctx, "wxapp", 1, miniauth.AccessToken{Value: "v"})
 		},
@@ -276,12 +280,12 @@ func TestOutageAndRecovery(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("recovered %v after the server answered again", time.Since(start))
-	s2 := newSession(miniauth.NewID(), now)
+	s2 := storetest.NewSession(miniauth.NewID(), now)
 	must(t, c.Sessions().CreateSession(ctx, s2))
 	if _, err := c.Sessions().SessionByAccessHash(ctx, s2.AccessHash); err != nil {
 		t.Fatalf("after recovery: %v", err)
 	}
-	if _, err := c.Sessions().RotateRefresh(ctx, s2.RefreshHash, newRotation(now)); err != nil {
+	if _, err := c.Sessions().RotateRefresh(ctx, s2.RefreshHash, storetest.NewRotation(now)); err != nil {
 		t.Fatalf("after recovery (scripts reloaded): %v", err)
 	}
 }
@@ -289,7 +293,7 @@ func TestOutageAndRecovery(t *testing.T) {
 func BenchmarkSessionByAccessHash(b *testing.B) {
 	ctx := context.Background()
 	st := open(b, testserver.Redis(b)).Sessions()
-	s := newSession(miniauth.NewID(), time.Now())
+	s := storetest.NewSession(miniauth.NewID(), time.Now())
 	must(b, st.CreateSession(ctx, s))
 	b.ResetTimer()
 	for b.Loop() {
@@ -302,7 +306,7 @@ func BenchmarkSessionByAccessHash(b *testing.B) {
 func BenchmarkSessionByAccessHashParallel(b *testing.B) {
 	ctx := context.Background()
 	st := open(b, testserver.Redis(b)).Sessions()
-	s := newSession(miniauth.NewID(), time.Now())
+	s := storetest.NewSession(miniauth.NewID(), time.Now())
 	must(b, st.CreateSession(ctx, s))
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -319,12 +323,12 @@ func BenchmarkRotateRefresh(b *testing.B) {
 	ctx := context.Background()
 	st := open(b, testserver.Redis(b)).Sessions()
 	now := time.Now()
-	s := newSession(miniauth.NewID(), now)
+	s := storetest.NewSession(miniauth.NewID(), now)
 	must(b, st.CreateSession(ctx, s))
 	cur := s.RefreshHash
 	b.ResetTimer()
 	for b.Loop() {
-		r := newRotation(now)
+		r := storetest.NewRotation(now)
 		if _, err := st.RotateRefresh(ctx, cur, r); err != nil {
 			b.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/internal/testserver"
+	"github.com/miniauth/miniauth/storetest"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -143,16 +144,16 @@ func TestClusterSafeKeys(t *testing.T) {
 
 	// Every operation of every store, so that every script runs.
 	st := c.Sessions()
-	s := testSession(now)
+	s := storetest.NewSession(miniauth.NewID(), now)
 	must(t, st.CreateSession(ctx, s))
 	if _, err := st.SessionByAccessHash(ctx, s.AccessHash); err != nil {
 		t.Fatal(err)
 	}
-	rot := testRotation(now.Add(time.Minute))
+	rot := storetest.NewRotation(now.Add(time.Minute))
 	if _, err := st.RotateRefresh(ctx, s.RefreshHash, rot); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.RotateRefresh(ctx, s.RefreshHash, testRotation(now)); !isReused(err) {
+	if _, err := st.RotateRefresh(ctx, s.RefreshHash, storetest.NewRotation(now)); !isReused(err) {
 		t.Fatalf("reuse: %v", err)
 	}
 	must(t, st.TouchSession(ctx, s.ID, now))
@@ -160,7 +161,7 @@ func TestClusterSafeKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, st.RevokeSession(ctx, s.ID))
-	s2 := testSession(now)
+	s2 := storetest.NewSession(miniauth.NewID(), now)
 	must(t, st.CreateSession(ctx, s2))
 	if _, err := st.RevokeUserSessions(ctx, s2.UserID); err != nil {
 		t.Fatal(err)
@@ -205,7 +206,7 @@ func TestKeyExpiryMatchesTokens(t *testing.T) {
 	ctx := context.Background()
 	k := c.keys
 	now := time.Now()
-	s := testSession(now)
+	s := storetest.NewSession(miniauth.NewID(), now)
 	must(t, c.Sessions().CreateSession(ctx, s))
 
 	tests := []struct {
@@ -255,7 +256,7 @@ func TestKeyExpiryMatchesTokens(t *testing.T) {
 	}
 
 	// A second, shorter-lived session does not shorten the user's set.
-	s2 := testSession(now)
+	s2 := storetest.NewSession(miniauth.NewID(), now)
 	s2.UserID = s.UserID
 	s2.RefreshExpiresAt = now.Add(time.Hour)
 	must(t, c.Sessions().CreateSession(ctx, s2))
@@ -296,7 +297,7 @@ func TestStalePointersAreIgnored(t *testing.T) {
 	c := openInternal(t)
 	ctx := context.Background()
 	now := time.Now()
-	s := testSession(now)
+	s := storetest.NewSession(miniauth.NewID(), now)
 	must(t, c.Sessions().CreateSession(ctx, s))
 
 	stale := miniauth.HashToken("stale")
@@ -305,7 +306,7 @@ func TestStalePointersAreIgnored(t *testing.T) {
 	if _, err := c.Sessions().SessionByAccessHash(ctx, stale); miniauth.ErrorCode(err) != miniauth.ENotFound {
 		t.Errorf("SessionByAccessHash(stale pointer) = %v, want not_found", err)
 	}
-	if _, err := c.Sessions().RotateRefresh(ctx, stale, testRotation(now)); miniauth.ErrorCode(err) != miniauth.ENotFound {
+	if _, err := c.Sessions().RotateRefresh(ctx, stale, storetest.NewRotation(now)); miniauth.ErrorCode(err) != miniauth.ENotFound {
 		t.Errorf("RotateRefresh(stale pointer) = %v, want not_found", err)
 	}
 	// The failed rotation left its new pointers nowhere.
@@ -321,47 +322,17 @@ func TestScriptCacheFlushed(t *testing.T) {
 	c := openInternal(t)
 	ctx := context.Background()
 	now := time.Now()
-	s := testSession(now)
+	s := storetest.NewSession(miniauth.NewID(), now)
 	must(t, c.rdb.ScriptFlush(ctx).Err())
 	must(t, c.Sessions().CreateSession(ctx, s))
 	must(t, c.rdb.ScriptFlush(ctx).Err())
-	if _, err := c.Sessions().RotateRefresh(ctx, s.RefreshHash, testRotation(now)); err != nil {
+	if _, err := c.Sessions().RotateRefresh(ctx, s.RefreshHash, storetest.NewRotation(now)); err != nil {
 		t.Fatalf("RotateRefresh after SCRIPT FLUSH: %v", err)
 	}
 	must(t, c.rdb.ScriptFlush(ctx).Err())
 	ids, err := c.Sessions().RevokeUserSessions(ctx, s.UserID)
 	if err != nil || len(ids) != 1 {
 		t.Fatalf("RevokeUserSessions after SCRIPT FLUSH = %v, %v", ids, err)
-	}
-}
-
-func testSession(now time.Time) *miniauth.Session {
-	now = now.Truncate(time.Millisecond)
-	return &miniauth.Session{
-		ID:               miniauth.NewID(),
-		UserID:           miniauth.NewID(),
-		AppID:            "wxdevappid0000000",
-		OpenID:           "o" + miniauth.NewID(),
-		SessionKey:       "HyVFkGl5F5OQWJZZaNzBBg==",
-		AccessHash:       miniauth.HashToken(miniauth.NewID()),
-		RefreshHash:      miniauth.HashToken(miniauth.NewID()),
-		UserAgent:        "test",
-		IP:               "127.0.0.1",
-		CreatedAt:        now,
-		LastUsedAt:       now,
-		AccessExpiresAt:  now.Add(2 * time.Hour),
-		RefreshExpiresAt: now.Add(30 * 24 * time.Hour),
-	}
-}
-
-func testRotation(at time.Time) miniauth.Rotation {
-	at = at.Truncate(time.Millisecond)
-	return miniauth.Rotation{
-		AccessHash:       miniauth.HashToken(miniauth.NewID()),
-		RefreshHash:      miniauth.HashToken(miniauth.NewID()),
-		AccessExpiresAt:  at.Add(2 * time.Hour),
-		RefreshExpiresAt: at.Add(30 * 24 * time.Hour),
-		At:               at,
 	}
 }
 

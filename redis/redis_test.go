@@ -15,6 +15,7 @@ import (
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/internal/testserver"
 	"github.com/miniauth/miniauth/redis"
+	"github.com/miniauth/miniauth/storetest"
 )
 
 var prefixes atomic.Int64
@@ -29,36 +30,6 @@ func open(t testing.TB, url string) *redis.Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-func newSession(userID string, created time.Time) *miniauth.Session {
-	created = created.Truncate(time.Millisecond).UTC()
-	return &miniauth.Session{
-		ID:               miniauth.NewID(),
-		UserID:           userID,
-		AppID:            "wxdevappid0000000",
-		OpenID:           "o" + miniauth.NewID(),
-		SessionKey:       "HyVFkGl5F5OQWJZZaNzBBg==",
-		AccessHash:       miniauth.HashToken(miniauth.NewID()),
-		RefreshHash:      miniauth.HashToken(miniauth.NewID()),
-		UserAgent:        "Mozilla/5.0 MicroMessenger",
-		IP:               "192.0.2.1",
-		CreatedAt:        created,
-		LastUsedAt:       created,
-		AccessExpiresAt:  created.Add(2 * time.Hour),
-		RefreshExpiresAt: created.Add(30 * 24 * time.Hour),
-	}
-}
-
-func newRotation(at time.Time) miniauth.Rotation {
-	at = at.Truncate(time.Millisecond).UTC()
-	return miniauth.Rotation{
-		AccessHash:       miniauth.HashToken(miniauth.NewID()),
-		RefreshHash:      miniauth.HashToken(miniauth.NewID()),
-		AccessExpiresAt:  at.Add(2 * time.Hour),
-		RefreshExpiresAt: at.Add(30 * 24 * time.Hour),
-		At:               at,
-	}
 }
 
 func sameSession(t *testing.T, got, want *miniauth.Session) {
@@ -157,7 +128,7 @@ func TestSessionLifecycle(t *testing.T) {
 	st := open(t, testserver.Redis(t)).Sessions()
 	now := time.Now()
 	user := miniauth.NewID()
-	s := newSession(user, now)
+	s := storetest.NewSession(user, now)
 	must(t, st.CreateSession(ctx, s))
 
 	got, err := st.SessionByAccessHash(ctx, s.AccessHash)
@@ -182,7 +153,7 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 
 	// Rotate.
-	r := newRotation(now.Add(time.Hour))
+	r := storetest.NewRotation(now.Add(time.Hour))
 	rotated, err := st.RotateRefresh(ctx, s.RefreshHash, r)
 	must(t, err)
 	want := *s
@@ -197,17 +168,17 @@ func TestSessionLifecycle(t *testing.T) {
 	sameSession(t, got, &want)
 
 	// The old refresh token again: reuse, with the session.
-	reused, err := st.RotateRefresh(ctx, s.RefreshHash, newRotation(now.Add(2*time.Hour)))
+	reused, err := st.RotateRefresh(ctx, s.RefreshHash, storetest.NewRotation(now.Add(2*time.Hour)))
 	if !errors.Is(err, miniauth.ErrRefreshReused) || code(err) != miniauth.EUnauthorized {
 		t.Fatalf("reuse: err = %v, want ErrRefreshReused", err)
 	}
 	sameSession(t, reused, &want)
 
 	// Unknown and expired refresh tokens.
-	if _, err := st.RotateRefresh(ctx, miniauth.HashToken("unknown"), newRotation(now)); code(err) != miniauth.ENotFound {
+	if _, err := st.RotateRefresh(ctx, miniauth.HashToken("unknown"), storetest.NewRotation(now)); code(err) != miniauth.ENotFound {
 		t.Errorf("unknown refresh: %v, want not_found", err)
 	}
-	if _, err := st.RotateRefresh(ctx, r.RefreshHash, newRotation(r.RefreshExpiresAt)); code(err) != miniauth.ENotFound {
+	if _, err := st.RotateRefresh(ctx, r.RefreshHash, storetest.NewRotation(r.RefreshExpiresAt)); code(err) != miniauth.ENotFound {
 		t.Errorf("refresh at its expiry: %v, want not_found", err)
 	}
 
@@ -218,7 +189,7 @@ func TestSessionLifecycle(t *testing.T) {
 		t.Errorf("access after revoke: %v", err)
 	}
 	for _, h := range []string{r.RefreshHash, s.RefreshHash} {
-		if _, err := st.RotateRefresh(ctx, h, newRotation(now)); code(err) != miniauth.ENotFound {
+		if _, err := st.RotateRefresh(ctx, h, storetest.NewRotation(now)); code(err) != miniauth.ENotFound {
 			t.Errorf("refresh after revoke: %v, want not_found", err)
 		}
 	}
@@ -235,7 +206,7 @@ func TestSessionLifecycle(t *testing.T) {
 	// Empty ids name nothing.
 	must(t, st.RevokeSession(ctx, ""))
 	must(t, st.TouchSession(ctx, "", now))
-	bad := newSession(user, now)
+	bad := storetest.NewSession(user, now)
 	bad.ID = ""
 	if err := st.CreateSession(ctx, bad); code(err) != miniauth.EInvalidRequest {
 		t.Errorf("CreateSession without an id = %v, want invalid_request", err)
@@ -249,11 +220,11 @@ func TestUserSessions(t *testing.T) {
 	user, other := miniauth.NewID(), miniauth.NewID()
 	var want []string
 	for i := range 5 {
-		s := newSession(user, now.Add(time.Duration(i)*time.Second))
+		s := storetest.NewSession(user, now.Add(time.Duration(i)*time.Second))
 		must(t, st.CreateSession(ctx, s))
 		want = append([]string{s.ID}, want...) // newest first
 	}
-	theirs := newSession(other, now)
+	theirs := storetest.NewSession(other, now)
 	must(t, st.CreateSession(ctx, theirs))
 
 	list, err := st.UserSessions(ctx, user)
@@ -291,7 +262,7 @@ func TestRotateRefreshConcurrent(t *testing.T) {
 	st := open(t, testserver.Redis(t)).Sessions()
 	now := time.Now()
 	for round := range 5 {
-		s := newSession(miniauth.NewID(), now)
+		s := storetest.NewSession(miniauth.NewID(), now)
 		must(t, st.CreateSession(ctx, s))
 		const n = 20
 		var wins, losses atomic.Int32
@@ -299,7 +270,7 @@ func TestRotateRefreshConcurrent(t *testing.T) {
 		var wg sync.WaitGroup
 		for range n {
 			wg.Go(func() {
-				r := newRotation(now.Add(time.Minute))
+				r := storetest.NewRotation(now.Add(time.Minute))
 				_, err := st.RotateRefresh(ctx, s.RefreshHash, r)
 				switch {
 				case err == nil:
@@ -335,7 +306,7 @@ func TestSessionsConcurrent(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 20 {
-				s := newSession(user, now)
+				s := storetest.NewSession(user, now)
 				if err := st.CreateSession(ctx, s); err != nil {
 					t.Error(err)
 					return
@@ -343,7 +314,7 @@ func TestSessionsConcurrent(t *testing.T) {
 				if _, err := st.SessionByAccessHash(ctx, s.AccessHash); err != nil {
 					t.Error(err)
 				}
-				if _, err := st.RotateRefresh(ctx, s.RefreshHash, newRotation(now)); err != nil {
+				if _, err := st.RotateRefresh(ctx, s.RefreshHash, storetest.NewRotation(now)); err != nil {
 					t.Error(err)
 				}
 				if err := st.TouchSession(ctx, s.ID, now); err != nil {

@@ -11,7 +11,11 @@ import (
 	"github.com/miniauth/miniauth"
 )
 
-func newSession(userID string, at time.Time) *miniauth.Session {
+// NewSession is a session fixture of the user, created at at (kept at the
+// millisecond precision, in UTC, that every store keeps): random id and
+// token hashes, tokens expiring as the defaults say.
+func NewSession(userID string, at time.Time) *miniauth.Session {
+	at = at.Truncate(time.Millisecond).UTC()
 	return &miniauth.Session{
 		ID:               miniauth.NewID(),
 		UserID:           userID,
@@ -29,7 +33,9 @@ func newSession(userID string, at time.Time) *miniauth.Session {
 	}
 }
 
-func rotation(at time.Time) miniauth.Rotation {
+// NewRotation is a refresh at at, with new random token hashes.
+func NewRotation(at time.Time) miniauth.Rotation {
+	at = at.Truncate(time.Millisecond).UTC()
 	return miniauth.Rotation{
 		AccessHash:       miniauth.HashToken(miniauth.NewID()),
 		RefreshHash:      miniauth.HashToken(miniauth.NewID()),
@@ -72,7 +78,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 	t.Run("CreateAndLookup", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := newSession("user-1", now)
+		x := NewSession("user-1", now)
 		if err := s.CreateSession(c, x); err != nil {
 			t.Fatal(err)
 		}
@@ -96,11 +102,11 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 	t.Run("Rotate", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := newSession("user-1", now)
+		x := NewSession("user-1", now)
 		if err := s.CreateSession(c, x); err != nil {
 			t.Fatal(err)
 		}
-		r := rotation(now.Add(time.Minute))
+		r := NewRotation(now.Add(time.Minute))
 		got, err := s.RotateRefresh(c, x.RefreshHash, r)
 		if err != nil {
 			t.Fatal(err)
@@ -119,7 +125,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		wantCode(t, err, miniauth.ENotFound)
 
 		// The new refresh token rotates again.
-		r2 := rotation(now.Add(2 * time.Minute))
+		r2 := NewRotation(now.Add(2 * time.Minute))
 		if _, err := s.RotateRefresh(c, r.RefreshHash, r2); err != nil {
 			t.Fatalf("second rotation: %v", err)
 		}
@@ -128,15 +134,15 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 	t.Run("ReuseOfRotatedRefresh", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := newSession("user-1", now)
+		x := NewSession("user-1", now)
 		if err := s.CreateSession(c, x); err != nil {
 			t.Fatal(err)
 		}
-		r := rotation(now.Add(time.Minute))
+		r := NewRotation(now.Add(time.Minute))
 		if _, err := s.RotateRefresh(c, x.RefreshHash, r); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.RotateRefresh(c, x.RefreshHash, rotation(now.Add(2*time.Minute)))
+		got, err := s.RotateRefresh(c, x.RefreshHash, NewRotation(now.Add(2*time.Minute)))
 		if !errors.Is(err, miniauth.ErrRefreshReused) {
 			t.Fatalf("reuse: err %v, want ErrRefreshReused", err)
 		}
@@ -153,7 +159,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 	t.Run("ConcurrentRotations", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := newSession("user-1", now)
+		x := NewSession("user-1", now)
 		if err := s.CreateSession(c, x); err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +169,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		rots := make([]miniauth.Rotation, n)
 		start := make(chan struct{})
 		for i := range n {
-			rots[i] = rotation(now.Add(time.Minute))
+			rots[i] = NewRotation(now.Add(time.Minute))
 			wg.Go(func() {
 				<-start
 				_, errs[i] = s.RotateRefresh(c, x.RefreshHash, rots[i])
@@ -196,30 +202,30 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 	t.Run("ExpiredRefresh", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := newSession("user-1", now)
+		x := NewSession("user-1", now)
 		if err := s.CreateSession(c, x); err != nil {
 			t.Fatal(err)
 		}
-		_, err := s.RotateRefresh(c, x.RefreshHash, rotation(x.RefreshExpiresAt.Add(time.Millisecond)))
+		_, err := s.RotateRefresh(c, x.RefreshHash, NewRotation(x.RefreshExpiresAt.Add(time.Millisecond)))
 		wantCode(t, err, miniauth.ENotFound)
 		if errors.Is(err, miniauth.ErrRefreshReused) {
 			t.Fatal("an expired refresh token is not a reuse")
 		}
-		_, err = s.RotateRefresh(c, miniauth.HashToken("unknown"), rotation(now))
+		_, err = s.RotateRefresh(c, miniauth.HashToken("unknown"), NewRotation(now))
 		wantCode(t, err, miniauth.ENotFound)
 	})
 
 	t.Run("RevokeSession", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := newSession("user-1", now)
-		keep := newSession("user-1", now)
+		x := NewSession("user-1", now)
+		keep := NewSession("user-1", now)
 		for _, v := range []*miniauth.Session{x, keep} {
 			if err := s.CreateSession(c, v); err != nil {
 				t.Fatal(err)
 			}
 		}
-		r := rotation(now.Add(time.Minute))
+		r := NewRotation(now.Add(time.Minute))
 		if _, err := s.RotateRefresh(c, x.RefreshHash, r); err != nil {
 			t.Fatal(err)
 		}
@@ -228,10 +234,10 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		}
 		_, err := s.SessionByAccessHash(c, r.AccessHash)
 		wantCode(t, err, miniauth.ENotFound)
-		_, err = s.RotateRefresh(c, r.RefreshHash, rotation(now.Add(2*time.Minute)))
+		_, err = s.RotateRefresh(c, r.RefreshHash, NewRotation(now.Add(2*time.Minute)))
 		wantCode(t, err, miniauth.ENotFound)
 		// The used refresh hash went with the session: no longer a "reuse".
-		_, err = s.RotateRefresh(c, x.RefreshHash, rotation(now.Add(2*time.Minute)))
+		_, err = s.RotateRefresh(c, x.RefreshHash, NewRotation(now.Add(2*time.Minute)))
 		wantCode(t, err, miniauth.ENotFound)
 
 		if err := s.RevokeSession(c, x.ID); err != nil {
@@ -250,13 +256,13 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		s, c := open(t), ctx(t)
 		var mine []string
 		for i := range 3 {
-			x := newSession("user-a", now.Add(time.Duration(i)*time.Second))
+			x := NewSession("user-a", now.Add(time.Duration(i)*time.Second))
 			if err := s.CreateSession(c, x); err != nil {
 				t.Fatal(err)
 			}
 			mine = append(mine, x.ID)
 		}
-		other := newSession("user-b", now)
+		other := NewSession("user-b", now)
 		if err := s.CreateSession(c, other); err != nil {
 			t.Fatal(err)
 		}
@@ -287,13 +293,13 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		s, c := open(t), ctx(t)
 		var want []*miniauth.Session
 		for _, d := range []time.Duration{2, 0, 3, 1} { // created out of order
-			x := newSession("user-a", now.Add(d*time.Second))
+			x := NewSession("user-a", now.Add(d*time.Second))
 			if err := s.CreateSession(c, x); err != nil {
 				t.Fatal(err)
 			}
 			want = append(want, x)
 		}
-		if err := s.CreateSession(c, newSession("user-b", now)); err != nil {
+		if err := s.CreateSession(c, NewSession("user-b", now)); err != nil {
 			t.Fatal(err)
 		}
 		slices.SortFunc(want, func(a, b *miniauth.Session) int { return b.CreatedAt.Compare(a.CreatedAt) })
@@ -316,7 +322,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 	t.Run("TouchSession", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := newSession("user-1", now)
+		x := NewSession("user-1", now)
 		if err := s.CreateSession(c, x); err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +347,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		s, c := open(t), ctx(t)
 		var live []*miniauth.Session
 		for i := range 4 {
-			x := newSession(fmt.Sprint("user-", i), now)
+			x := NewSession(fmt.Sprint("user-", i), now)
 			x.RefreshExpiresAt = now.Add(time.Duration(i+1) * time.Hour)
 			if err := s.CreateSession(c, x); err != nil {
 				t.Fatal(err)

@@ -5,35 +5,15 @@
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { createAuth, MiniauthError, NetworkError } = require('../dist/index.js');
-const { taroPlatform } = require('../dist/taro.js');
+const { MiniauthError, NetworkError } = require('../dist/index.js');
 const { startServer, deadURL } = require('./support/server.js');
-const { createFakeWx, createFakeTaro, DEV_APPID } = require('./support/fakewx.js');
+const { createFakeWx, DEV_APPID } = require('./support/fakewx.js');
+const harness = require('./support/harness.js');
+const { variants, pollUntil } = harness;
 
 const KEY = 'miniauth';
 const ACCESS_TTL_SECONDS = 90; // short, so that refresh-ahead is reachable with a shifted clock
 const BOGUS_ACCESS_TOKEN = 'mat_' + 'A'.repeat(43); // well-formed, unknown to the server
-
-const variants = [
-  {
-    name: 'wx',
-    // No platform option: the library must find the `wx` global itself.
-    make(wx, options) {
-      globalThis.wx = wx;
-      try {
-        return createAuth(options);
-      } finally {
-        delete globalThis.wx;
-      }
-    },
-  },
-  {
-    name: 'taro',
-    make(wx, options) {
-      return createAuth(Object.assign({}, options, { platform: taroPlatform(createFakeTaro(wx)) }));
-    },
-  },
-];
 
 let server;
 before(async () => {
@@ -43,26 +23,8 @@ after(async () => {
   if (server) await server.stop();
 });
 
-/** counted runs fn and returns what it did on the server: logins, refreshes, WeChat code exchanges. */
-async function counted(fn) {
-  const before = await server.counters();
-  const result = await fn();
-  const afterwards = await server.counters();
-  return {
-    result,
-    logins: afterwards.logins - before.logins,
-    refreshes: afterwards.refreshes - before.refreshes,
-    jscode2session: afterwards.jscode2session - before.jscode2session,
-  };
-}
-
-async function api(method, path, { token, body } = {}) {
-  const headers = { 'content-type': 'application/json' };
-  if (token) headers.authorization = 'Bearer ' + token;
-  const res = await fetch(server.baseURL + path, { method, headers, body: body && JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const counted = (fn) => harness.counted(server, fn);
+const api = (method, path, options) => harness.api(server, method, path, options);
 
 async function phoneCode(openid, phone) {
   const res = await fetch(server.simURL + '/_sim/phone-code', {
@@ -72,16 +34,6 @@ async function phoneCode(openid, phone) {
   });
   assert.equal(res.status, 200, '_sim/phone-code');
   return (await res.json()).code;
-}
-
-/** pollUntil retries check until it returns true or the deadline passes. */
-async function pollUntil(check, ms, what) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`not within ${ms}ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 for (const variant of variants) {

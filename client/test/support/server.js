@@ -81,12 +81,20 @@ async function startServer(extraEnv = {}) {
         jscode2session: (stats.calls && stats.calls['sns/jscode2session']) || 0,
         logins: metricValue(metrics, 'miniauth_logins_total', { result: 'ok' }),
         refreshes: metricValue(metrics, 'miniauth_refreshes_total', { result: 'ok' }),
+        blocked:
+          metricValue(metrics, 'miniauth_logins_total', { result: 'user_blocked' }) +
+          metricValue(metrics, 'miniauth_refreshes_total', { result: 'user_blocked' }),
+        /** Every request the server answered on its /api/ routes, whatever the status. */
+        apiRequests: metricValue(metrics, 'miniauth_http_requests_total', { route: (r) => r.startsWith('/api/') }),
       };
     },
   };
 }
 
-/** metricValue sums the samples of name whose labels include every one of want. */
+/**
+ * metricValue sums the samples of name whose labels match every one of want:
+ * a string equals the label, a function is a predicate on it.
+ */
 function metricValue(text, name, want) {
   let sum = 0;
   for (const line of text.split('\n')) {
@@ -94,7 +102,8 @@ function metricValue(text, name, want) {
     if (!m || m[1] !== name) continue;
     const labels = {};
     for (const l of (m[2] || '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
-    if (Object.entries(want).every(([k, v]) => labels[k] === v)) sum += Number(m[3]);
+    const match = ([k, v]) => (typeof v === 'function' ? labels[k] !== undefined && v(labels[k]) : labels[k] === v);
+    if (Object.entries(want).every(match)) sum += Number(m[3]);
   }
   return sum;
 }

@@ -1,82 +1,17 @@
 import { MiniauthError, NetworkError } from './errors';
+import { isPath, splitOrigin } from './origin';
 import { Platform, PlatformResponse, wxPlatform } from './platform';
+import { isUser, openState, Session } from './state';
+import type { Auth, AuthOptions, RequestOptions, Response, User } from './types';
 
 export { MiniauthError, NetworkError } from './errors';
 export { wxPlatform } from './platform';
 export type { Platform, PlatformRequest, PlatformResponse, WxLike } from './platform';
+export type { Auth, AuthEvent, AuthOptions, RequestOptions, Response, User } from './types';
 
-/** The contract's user object. */
-export interface User {
-  id: string;
-  openid: string;
-  unionid: string;
-  nickname: string;
-  avatar_url: string;
-  phone: string;
-  created_at: string;
-}
-
-export interface AuthOptions {
-  /** The miniauth server, e.g. `https://auth.example.com`. */
-  baseURL: string;
-  /** Defaults to the `wx` global; `taroPlatform(Taro)` for Taro. */
-  platform?: Platform;
-  /** Where the session lives in storage. Default `miniauth`. */
-  storageKey?: string;
-  /** Refresh this long before the access token expires. Default 60. */
-  refreshAheadSeconds?: number;
-  /** Sent with the login; needed when the server serves several apps. */
-  appid?: string;
-  /**
-   * Other origins (`https://api.example.com`) whose requests carry the
-   * access token too, e.g. your API behind a gateway that asks miniauth's
-   * verify. baseURL's origin always does; any other origin is refused, so
-   * that the token never leaks to a third party.
-   */
-  origins?: string[];
-  /** The clock in milliseconds, for tests. Default Date.now. */
-  now?: () => number;
-}
-
-export interface RequestOptions {
-  /** A path under baseURL (`/api/v1/me`), or an absolute URL on baseURL's origin or one of options.origins. */
-  url: string;
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
-  /** JSON body; for GET, wx turns it into the query string. */
-  data?: unknown;
-  header?: Record<string, string>;
-  timeout?: number;
-}
-
-export interface Response<T> {
-  statusCode: number;
-  data: T;
-  header: Record<string, string>;
-}
-
-export interface Auth {
-  /** Returns the user, logging in (or refreshing) only when needed. */
-  login(): Promise<User>;
-  /**
-   * Sends an authenticated request. A 2xx answer resolves; anything else
-   * rejects with a MiniauthError (NetworkError when there was no answer).
-   */
-  request<T = unknown>(options: RequestOptions): Promise<Response<T>>;
-  /** Binds the phone number behind a getPhoneNumber button's `e.detail.code`. */
-  bindPhone(code: string): Promise<User>;
-  /** Ends the session on the server and always forgets it locally. */
-  logout(): Promise<void>;
-  /** The stored user, or null before the first login. */
-  currentUser(): User | null;
-}
-
-interface Session {
-  access_token: string;
-  refresh_token: string;
-  /** Milliseconds since the epoch, by the device clock when received. */
-  expires_at: number;
-  user: User;
-}
+const DEFAULT_STORAGE_KEY = 'miniauth';
+const DEFAULT_REFRESH_AHEAD_SECONDS = 60;
+const DEFAULT_BLOCKED_RETRY_SECONDS = 300;
 
 interface TokenAnswer {
   access_token: string;
@@ -85,6 +20,12 @@ interface TokenAnswer {
   user?: User;
 }
 
+/**
+ * Sends one authenticated call (wx.request, later wx.uploadFile) to an
+ * absolute URL with the given headers; resolves for any HTTP status.
+ */
+type Transport = (url: string, header: Record<string, string>) => Promise<PlatformResponse>;
+
 declare const wx: WechatMiniprogram.Wx | undefined;
 
 /**
@@ -92,64 +33,62 @@ declare const wx: WechatMiniprogram.Wx | undefined;
  * refreshes are shared among the requests of one instance.
  */
 export function createAuth(options: AuthOptions): Auth {
-  const baseURL = options.baseURL.replace(/\/+$/, '');
-  const key = options.storageKey || 'miniauth';
-  const ahead = (options.refreshAheadSeconds == null ? 60 : options.refreshAheadSeconds) * 1000;
+  const base = splitOrigin(options.baseURL);
+  if (!base || !/^(\/[^?#]*)?$/.test(base[1])) throw new Error('miniauth: baseURL must be an absolute http(s) URL without query');
+  // Relative URLs are appended to it; storage is stamped with it.
+  const baseURL = base[0] + base[1].replace(/\/+$/, '');
+  const trusted = [base[0]].concat(
+    (options.origins || []).map((o) => {
+      const s = splitOrigin(o);
+      if (!s || (s[1] && s[1] !== '/')) throw new Error('miniauth: not an origin: ' + o);
+      return s[0];
+    }),
+  );
+  const ahead = seconds(options.refreshAheadSeconds, DEFAULT_REFRESH_AHEAD_SECONDS);
+  const blockFor = seconds(options.blockedRetrySeconds, DEFAULT_BLOCKED_RETRY_SECONDS);
   const now = options.now || Date.now;
   const appid = options.appid;
-  const trusted = [baseURL].concat(options.origins || []).map(originOf);
   let platform = options.platform;
   if (!platform) {
     if (typeof wx === 'undefined') throw new Error('miniauth: no wx global: pass options.platform');
     platform = wxPlatform(wx);
   }
   const p: Platform = platform;
+  const state = openState(p, options.storageKey || DEFAULT_STORAGE_KEY, baseURL);
 
-  let session = load();
   // The one login or refresh in flight; everyone who needs one joins it.
   let renewing: Promise<Session> | null = null;
   // Bumped by logout, so that a renewal already in flight does not store a
   // session after the user logged out.
   let epoch = 0;
 
-  function load(): Session | null {
-    try {
-      const s = p.getStorage(key) as Session | '';
-      return s && s.access_token && s.refresh_token ? s : null;
-    } catch (e) {
-      return null;
-    }
+  // resolve is the absolute URL a request goes to, or refuses it before
+  // anything (the token above all) is sent.
+  function resolve(url: string): string {
+    if (isPath(url)) return baseURL + url;
+    const s = splitOrigin(url);
+    if (s && trusted.indexOf(s[0]) >= 0) return s[0] + s[1];
+    throw new MiniauthError(
+      'invalid_request',
+      'miniauth: not sending the access token to ' + (s ? s[0] + '; add it to options.origins' : url + ': use a path starting with /'),
+      0,
+    );
   }
 
-  function save(s: Session | null) {
-    session = s;
+  async function send(transport: Transport, url: string, header: Record<string, string>): Promise<PlatformResponse> {
     try {
-      if (s) p.setStorage(key, s);
-      else p.removeStorage(key);
-    } catch (e) {
-      // Storage full or unavailable: the session still works from memory,
-      // and the next launch logs in again.
-    }
-  }
-
-  async function send(o: RequestOptions, token?: string): Promise<PlatformResponse> {
-    const header: Record<string, string> = Object.assign({}, o.header);
-    if (token) header.Authorization = 'Bearer ' + token;
-    try {
-      return await p.request({
-        url: /^https?:\/\//.test(o.url) ? o.url : baseURL + o.url,
-        method: o.method || 'GET',
-        header,
-        data: o.data,
-        timeout: o.timeout,
-      });
+      return await transport(url, header);
     } catch (e) {
       throw new NetworkError(failMessage(e));
     }
   }
 
-  async function post<T>(path: string, data: unknown, token?: string): Promise<T> {
-    return check<T>(await send({ url: path, method: 'POST', data }, token)).data;
+  function requestTransport(method: RequestOptions['method'], data?: unknown, timeout?: number): Transport {
+    return (url, header) => p.request({ url, method: method || 'GET', header, data, timeout });
+  }
+
+  async function post<T>(path: string, data: unknown): Promise<T> {
+    return check<T>(await send(requestTransport('POST', data), baseURL + path, {})).data;
   }
 
   async function loginWithCode(): Promise<TokenAnswer> {
@@ -169,27 +108,42 @@ export function createAuth(options: AuthOptions): Auth {
   function renew(refresh: boolean): Promise<Session> {
     if (renewing) return renewing;
     const started = epoch;
-    const old = session;
+    const old = state.session;
     const run = async (): Promise<Session> => {
       let t: TokenAnswer | null = null;
-      if (refresh && old) {
-        try {
-          t = await post<TokenAnswer>('/api/v1/auth/refresh', { refresh_token: old.refresh_token });
-        } catch (e) {
-          // A refused refresh token (expired, revoked, reused) means a new
-          // login; no answer at all, or a server in trouble, is the caller's.
-          if (!(e instanceof MiniauthError) || (e.status !== 400 && e.status !== 401)) throw e;
+      let dead = false; // the server refused the refresh token
+      try {
+        if (refresh && old) {
+          try {
+            t = await post<TokenAnswer>('/api/v1/auth/refresh', { refresh_token: old.refresh_token });
+          } catch (e) {
+            // A refused refresh token (expired, revoked, reused) means a new
+            // login; no answer at all, or a server in trouble, is the caller's.
+            if (!(e instanceof MiniauthError) || (e.status !== 400 && e.status !== 401)) throw e;
+            dead = true;
+          }
         }
+        if (!t) t = await loginWithCode();
+      } catch (e) {
+        if (epoch === started) {
+          // Remember a block, so that every later call does not repeat
+          // login attempts (each a WeChat call) that are bound to fail.
+          if (e instanceof MiniauthError && e.code === 'user_blocked') state.set(null, now() + blockFor);
+          else if (dead) state.set(null);
+        }
+        throw e;
       }
-      if (!t) t = await loginWithCode();
-      if (!t || typeof t.access_token !== 'string') throw new MiniauthError('http_error', 'unexpected answer', 200);
+      const user = t && (isUser(t.user) ? t.user : old && old.user); // a refresh answer may leave the user out
+      if (!user || typeof t.access_token !== 'string' || typeof t.refresh_token !== 'string' || typeof t.expires_in !== 'number') {
+        throw new MiniauthError('http_error', 'unexpected answer', 200);
+      }
       const s: Session = {
         access_token: t.access_token,
         refresh_token: t.refresh_token,
         expires_at: now() + t.expires_in * 1000,
-        user: (t.user || (old && old.user)) as User, // a refresh answer may leave the user out
+        user,
       };
-      if (epoch === started) save(s);
+      if (epoch === started) state.set(s);
       return s;
     };
     const done = () => {
@@ -202,57 +156,74 @@ export function createAuth(options: AuthOptions): Auth {
 
   // current returns a usable session: the stored one, or one from the
   // renewal in flight, a login (none stored) or a refresh (about to expire).
+  // While a block is remembered it fails without sending anything.
   function current(): Promise<Session> {
     if (renewing) return renewing;
-    if (!session) return renew(false);
-    if (now() >= session.expires_at - ahead) return renew(true);
-    return Promise.resolve(session);
+    const left = state.blockedUntil - now();
+    // A block further ahead than blockFor was stamped by a clock since
+    // turned back: not trusted.
+    if (left > 0 && left <= blockFor) {
+      return Promise.reject(new MiniauthError('user_blocked', 'miniauth: this account is blocked; retrying later', 403));
+    }
+    const s = state.session;
+    if (!s) return renew(false);
+    if (now() >= s.expires_at - ahead) return renew(true);
+    return Promise.resolve(s);
   }
 
-  async function request<T>(o: RequestOptions): Promise<Response<T>> {
-    if (/^https?:\/\//i.test(o.url) && trusted.indexOf(originOf(o.url)) < 0) {
-      throw new MiniauthError(
-        'invalid_request',
-        'miniauth: not sending the access token to ' + originOf(o.url) + '; add it to options.origins',
-        0,
-      );
-    }
+  // authed sends one call with the access token, logging in or refreshing
+  // first when needed, and once more after a 401 with a renewed token.
+  async function authed<T>(url: string, header: Record<string, string> | undefined, transport: Transport): Promise<Response<T>> {
+    const target = resolve(url);
     const started = epoch;
+    const sendWith = (token: string) =>
+      send(transport, target, Object.assign({}, header, { Authorization: 'Bearer ' + token }));
     let token = (await current()).access_token;
-    let res = await send(o, token);
+    let res = await sendWith(token);
     // After a logout meanwhile, a 401 is the answer: logging in again would
     // undo the logout.
     if (res.statusCode === 401 && epoch === started) {
       // Retry once: with the current token when someone renewed it since we
       // sent ours, else after a refresh (or a login if that is refused).
-      token = session && session.access_token !== token ? session.access_token : (await renew(true)).access_token;
-      res = await send(o, token);
+      const s = state.session;
+      token = s && s.access_token !== token ? s.access_token : (await renew(true)).access_token;
+      res = await sendWith(token);
     }
     return check<T>(res);
   }
 
+  // userCall is an authenticated call to miniauth that answers the user
+  // object, which then replaces the stored one.
+  async function userCall(method: RequestOptions['method'], path: string, data: unknown): Promise<User> {
+    const user = (await authed<User>(path, undefined, requestTransport(method, data))).data;
+    const s = state.session;
+    if (s && isUser(user) && user.id === s.user.id) state.set(Object.assign({}, s, { user }));
+    return user;
+  }
+
   return {
     login: async () => (await current()).user,
-    request,
-    bindPhone: async (code) => {
-      const user = (await request<User>({ url: '/api/v1/me/phone', method: 'POST', data: { code } })).data;
-      if (session) save(Object.assign({}, session, { user }));
-      return user;
-    },
+    request: (o) => authed(o.url, o.header, requestTransport(o.method, o.data, o.timeout)),
+    bindPhone: (code) => userCall('POST', '/api/v1/me/phone', { code }),
     logout: async () => {
-      const s = session;
+      const s = state.session;
       epoch++;
-      save(null);
+      state.set(null);
       if (!s) return;
       try {
-        await send({ url: '/api/v1/auth/logout', method: 'POST' }, s.access_token);
+        await send(requestTransport('POST'), baseURL + '/api/v1/auth/logout', { Authorization: 'Bearer ' + s.access_token });
       } catch (e) {
         // Forgotten locally all the same; the session dies on the server
         // when its refresh token expires.
       }
     },
-    currentUser: () => (session ? session.user : null),
+    currentUser: () => (state.session ? state.session.user : null),
+    onChange: (listener) => state.listen(listener),
   };
+}
+
+function seconds(value: number | undefined, fallback: number): number {
+  return (value == null ? fallback : value) * 1000;
 }
 
 function check<T>(res: PlatformResponse): Response<T> {
@@ -271,13 +242,6 @@ function check<T>(res: PlatformResponse): Response<T> {
 function headerValue(header: Record<string, string> | undefined, name: string): string | undefined {
   for (const k in header) if (k.toLowerCase() === name) return header[k];
   return undefined;
-}
-
-// originOf is scheme://host[:port] in lower case (mini program runtimes
-// do not all have URL).
-function originOf(url: string): string {
-  const m = /^(https?:\/\/[^/?#]+)/i.exec(url);
-  return m ? m[1].toLowerCase() : '';
 }
 
 function failMessage(e: unknown): string {

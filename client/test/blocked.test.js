@@ -118,6 +118,21 @@ for (const variant of variants) {
       assert.deepEqual(events[1], { type: 'login', user: after.result });
     });
 
+    it('tries every time with blockedRetrySeconds: 0', async () => {
+      const wx = createFakeWx({ simURL: server.simURL });
+      const auth = variant.make(wx, { baseURL: server.baseURL, blockedRetrySeconds: 0 });
+      const events = [];
+      auth.onChange((e) => events.push(e.type));
+      await fault({ endpoint: 'sns/jscode2session', errcode: 40226, count: 2 });
+      const c = await counted(server, async () => {
+        assert.equal((await rejection(auth.login())).code, 'user_blocked');
+        assert.equal((await rejection(auth.login())).code, 'user_blocked');
+        return auth.login();
+      });
+      assert.deepEqual([c.jscode2session, c.blocked, c.logins], [3, 2, 1]);
+      assert.deepEqual(events, ['blocked', 'blocked', 'login']);
+    });
+
     it('forgets a remembered block on logout', async () => {
       const wx = createFakeWx({ simURL: server.simURL, appid: DEV_APPID });
       const auth = variant.make(wx, { baseURL: server.baseURL });

@@ -105,13 +105,14 @@ type throttleKey struct {
 	limit  int
 	window time.Duration
 	cause  error
+	whose  string // for the message: "from this address"
 }
 
 func (t *throttle) byIP(ip string) *throttleKey {
 	if t.counter == nil || t.limits.IPFailures <= 0 || ip == "" {
 		return nil
 	}
-	return &throttleKey{name: ipKey(ip), limit: t.limits.IPFailures, window: t.limits.IPWindow, cause: ErrThrottledIP}
+	return &throttleKey{name: ipKey(ip), limit: t.limits.IPFailures, window: t.limits.IPWindow, cause: ErrThrottledIP, whose: "from this address"}
 }
 
 func (t *throttle) byOpenID(appID, openID string) *throttleKey {
@@ -119,7 +120,7 @@ func (t *throttle) byOpenID(appID, openID string) *throttleKey {
 		return nil
 	}
 	name := "openid:" + keyPart(appID, maxThrottleKeyValue) + ":" + keyPart(openID, maxThrottleKeyValue)
-	return &throttleKey{name: name, limit: t.limits.OpenIDFailures, window: t.limits.OpenIDWindow, cause: ErrThrottledOpenID}
+	return &throttleKey{name: name, limit: t.limits.OpenIDFailures, window: t.limits.OpenIDWindow, cause: ErrThrottledOpenID, whose: "for this account"}
 }
 
 // ipKey names a client address. IPv6 addresses count per /64: one
@@ -139,7 +140,10 @@ func ipKey(ip string) string {
 }
 
 // check refuses with ERateLimited when key (nil: no limit) has used up its
-// failures. A counter that fails lets the request through.
+// failures. A counter that fails lets the request through. Checking and
+// counting are two steps: a burst of concurrent failures that all pass the
+// check before any is counted goes over the limit by that burst, once
+// (http.auth_rate bounds such bursts).
 func (t *throttle) check(ctx context.Context, key *throttleKey) error {
 	if key == nil {
 		return nil
@@ -157,7 +161,7 @@ func (t *throttle) check(ctx context.Context, key *throttleKey) error {
 	seconds := max(int64((wait+time.Second-1)/time.Second), 1)
 	return &Error{
 		Code:       ERateLimited,
-		Message:    fmt.Sprintf("too many failed logins; try again in %d seconds", seconds),
+		Message:    fmt.Sprintf("too many failed logins %s; try again in %d seconds", key.whose, seconds),
 		Err:        key.cause,
 		RetryAfter: time.Duration(seconds) * time.Second,
 	}
@@ -206,7 +210,7 @@ func countsAsFailure(err error) bool {
 // counted for the metrics and logged at most every throttleErrorLogEvery.
 func (t *throttle) counterFailed(err error) {
 	t.counterErrors.Add(1)
-	now := time.Now().UnixNano()
+	now := t.now().UnixNano()
 	last := t.lastErrorLog.Load()
 	if now-last < int64(throttleErrorLogEvery) || !t.lastErrorLog.CompareAndSwap(last, now) {
 		return

@@ -99,6 +99,11 @@ func wantThrottled(t *testing.T, err error, cause error, retryAfter time.Duratio
 	if got := RetryAfterOf(err); got != retryAfter {
 		t.Errorf("retry after %v, want %v", got, retryAfter)
 	}
+	whose := map[error]string{ErrThrottledIP: "from this address", ErrThrottledOpenID: "for this account"}[cause]
+	want := fmt.Sprintf("too many failed logins %s; try again in %d seconds", whose, retryAfter/time.Second)
+	if got := ErrorMessage(err); got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
 }
 
 func TestThrottleIPAllowsExactlyItsFailuresPerWindow(t *testing.T) {

@@ -14,6 +14,13 @@ type LoginRequest struct {
 	IP        string
 }
 
+// RefreshRequest is a refresh, with hints about the device.
+type RefreshRequest struct {
+	RefreshToken string
+	UserAgent    string
+	IP           string
+}
+
 // Tokens are the credentials a login or refresh hands out.
 type Tokens struct {
 	AccessToken      string
@@ -37,9 +44,14 @@ var errUnauthorized = Errorf(EUnauthorized, "missing, malformed, expired or revo
 // and starts a session.
 //
 // Errors: EInvalidRequest (unknown or missing appid), EInvalidCode,
-// EUserBlocked (WeChat's 40226 or a disabled account), ERateLimited,
-// EUpstreamUnavailable.
-func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, error) {
+// EUserBlocked (WeChat's 40226 or a disabled account), ERateLimited (WeChat's
+// 45011, or too many failures: see ThrottleLimits), EUpstreamUnavailable.
+func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, err error) {
+	try, err := s.throttle.begin(ctx, req.IP)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { try.end(ctx, err) }()
 	appID, err := s.resolveApp(req.AppID)
 	if err != nil {
 		return nil, err
@@ -52,6 +64,9 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 	}
 	wx, err := s.wechat.Code2Session(ctx, appID, req.Code)
 	if err != nil {
+		return nil, err
+	}
+	if err := try.admit(ctx, appID, wx.OpenID); err != nil {
 		return nil, err
 	}
 	now := s.opts.Now()
@@ -94,8 +109,15 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 // Refresh rotates a session's tokens. The presented refresh token stops
 // working; presenting it again revokes the whole session.
 //
-// Errors: EUnauthorized, EUserBlocked, EUpstreamUnavailable.
-func (s *Service) Refresh(ctx context.Context, refreshToken string) (*LoginResult, error) {
+// Errors: EUnauthorized, EUserBlocked, ERateLimited (too many failures: see
+// ThrottleLimits), EUpstreamUnavailable.
+func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (_ *LoginResult, err error) {
+	try, err := s.throttle.begin(ctx, req.IP)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { try.end(ctx, err) }()
+	refreshToken := req.RefreshToken
 	if !wellFormed(refreshToken, refreshTokenPrefix) {
 		return nil, errUnauthorized
 	}
@@ -122,6 +144,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*LoginResul
 	}
 	// Other nodes may still hold the old access token in their caches.
 	s.forget(ctx, session.ID)
+	try.attribute(session.AppID, session.OpenID)
 
 	user, err := s.users.UserByID(ctx, session.UserID)
 	if err != nil {

@@ -3,6 +3,7 @@ package miniauth
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. They are the codes of the outside contract; httpapi maps each
@@ -25,6 +26,9 @@ type Error struct {
 	Code    string
 	Message string
 	Err     error
+	// RetryAfter, when positive, tells the client how long to wait before
+	// trying again (ERateLimited); httpapi sends it as Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -71,4 +75,14 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// RetryAfterOf returns the RetryAfter of the first *Error in err's chain, 0
+// when there is none.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

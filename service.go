@@ -31,6 +31,12 @@ type Options struct {
 	// PurgeInterval is how often expired sessions are deleted (default 10 minutes).
 	PurgeInterval time.Duration
 
+	// Failures counts failed logins and refreshes for Throttle; nil: no
+	// throttling. Throttle's zero limits are off (no defaults are filled in:
+	// the Default* constants are the configuration's).
+	Failures FailureCounter
+	Throttle ThrottleLimits
+
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -83,6 +89,7 @@ type Service struct {
 	wechat   WeChat
 	opts     Options
 	cache    *sessionCache
+	throttle *throttle
 	log      *slog.Logger
 }
 
@@ -96,6 +103,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		wechat:   wx,
 		opts:     opts,
 		cache:    newSessionCache(opts.CacheTTL, opts.CacheEntries),
+		throttle: newThrottle(opts.Failures, opts.Throttle, opts.Now, opts.Logger),
 		log:      opts.Logger,
 	}
 }

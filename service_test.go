@@ -154,7 +154,7 @@ func TestLogoutEndsTheSessionAtOnceOnThisNode(t *testing.T) {
 	if _, err := f.svc.Verify(ctx, res.AccessToken); ErrorCode(err) != EUnauthorized {
 		t.Errorf("after logout: %v (the cache must not keep a revoked session)", err)
 	}
-	if _, err := f.svc.Refresh(ctx, res.RefreshToken); ErrorCode(err) != EUnauthorized {
+	if _, err := f.svc.Refresh(ctx, RefreshRequest{RefreshToken: res.RefreshToken}); ErrorCode(err) != EUnauthorized {
 		t.Errorf("refresh after logout: %v", err)
 	}
 }
@@ -166,7 +166,7 @@ func TestRefreshRotatesAndReuseRevokes(t *testing.T) {
 	if _, err := f.svc.Verify(ctx, res.AccessToken); err != nil {
 		t.Fatal(err)
 	}
-	next, err := f.svc.Refresh(ctx, res.RefreshToken)
+	next, err := f.svc.Refresh(ctx, RefreshRequest{RefreshToken: res.RefreshToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestRefreshRotatesAndReuseRevokes(t *testing.T) {
 	if _, err := f.svc.Verify(ctx, next.AccessToken); err != nil {
 		t.Errorf("new access token: %v", err)
 	}
-	_, err = f.svc.Refresh(ctx, res.RefreshToken)
+	_, err = f.svc.Refresh(ctx, RefreshRequest{RefreshToken: res.RefreshToken})
 	if !errors.Is(err, ErrRefreshReused) {
 		t.Fatalf("reuse: err = %v", err)
 	}

@@ -25,6 +25,8 @@ type Config struct {
 	Tokens Tokens `toml:"tokens"`
 	Admin  Admin  `toml:"admin"`
 	Log    Log    `toml:"log"`
+
+	Throttle Throttle `toml:"throttle"`
 }
 
 type HTTP struct {
@@ -99,7 +101,8 @@ func Default() Config {
 			RefreshTTL: Duration{30 * 24 * time.Hour},
 			CacheTTL:   Duration{800 * time.Millisecond},
 		},
-		Log: Log{Level: "info", Format: "json"},
+		Log:      Log{Level: "info", Format: "json"},
+		Throttle: defaultThrottle(),
 	}
 }
 
@@ -241,6 +244,7 @@ func (c Config) validate() []string {
 	if !oneOf(c.Log.Format, "json", "text") {
 		bad("log.format", "must be json or text")
 	}
+	c.Throttle.validate(bad)
 	return p
 }
 

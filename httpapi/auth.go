@@ -74,7 +74,11 @@ func (s *Server) refresh(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	res, err := s.svc.Refresh(c.Request.Context(), req.RefreshToken)
+	res, err := s.svc.Refresh(c.Request.Context(), miniauth.RefreshRequest{
+		RefreshToken: req.RefreshToken,
+		UserAgent:    c.Request.UserAgent(),
+		IP:           c.ClientIP(),
+	})
 	s.metrics.refreshes.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
 	if err != nil {
 		s.fail(c, err)

@@ -46,6 +46,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="miniauth"`)
 	}
+	s.answerRetryAfter(c, err)
 	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{
 		Code:      code,
 		Message:   miniauth.ErrorMessage(err),

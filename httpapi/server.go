@@ -59,6 +59,8 @@ type Server struct {
 	metrics *metrics
 	limiter *ipLimiter
 	engine  *gin.Engine
+
+	throttleMetrics *throttleMetrics
 }
 
 func init() {
@@ -86,6 +88,7 @@ func New(opts Options) (*Server, error) {
 		log:     opts.Logger,
 		metrics: newMetrics(opts.Registry),
 	}
+	s.throttleMetrics = newThrottleMetrics(opts.Registry, opts.Service)
 	if opts.AuthRate > 0 {
 		s.limiter = newIPLimiter(opts.AuthRate, max(opts.AuthBurst, 1), time.Now)
 	}

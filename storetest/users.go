@@ -1,5 +1,5 @@
 // Package storetest is the contract suite that every implementation of
-// miniauth.UserStore and miniauth.SessionStore runs, so that they all
+// miniauth.UserStore, miniauth.SessionStore and miniauth.FailureCounter runs, so that they all
 // behave the same:
 //
 //	func TestUsers(t *testing.T) {

@@ -133,6 +133,8 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		AccessTTL:  cfg.Tokens.AccessTTL.Duration,
 		RefreshTTL: cfg.Tokens.RefreshTTL.Duration,
 		CacheTTL:   cacheTTL(cfg.Tokens.CacheTTL.Duration),
+		Failures:   st.failures,
+		Throttle:   cfg.Throttle.Limits(),
 		Logger:     logger,
 	})
 	api, err := httpapi.New(httpapi.Options{

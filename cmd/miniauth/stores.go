@@ -12,6 +12,7 @@ import (
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/config"
 	"github.com/miniauth/miniauth/httpapi"
+	"github.com/miniauth/miniauth/inmem"
 	"github.com/miniauth/miniauth/mysql"
 	"github.com/miniauth/miniauth/postgres"
 	"github.com/miniauth/miniauth/redis"
@@ -35,6 +36,7 @@ type stores struct {
 	sessions     miniauth.SessionStore
 	events       miniauth.SessionEvents    // nil without Redis
 	accessTokens miniauth.AccessTokenStore // in-process without Redis
+	failures     miniauth.FailureCounter   // in-process without Redis
 	checks       []httpapi.Check
 	description  string
 	closers      []func() error
@@ -49,6 +51,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		users:        db.Users(),
 		sessions:     db.Sessions(),
 		accessTokens: wechat.NewMemoryTokenStore(),
+		failures:     inmem.NewFailureCounter(cfg.Throttle.MemoryKeys),
 		checks:       []httpapi.Check{{Name: "database", Ping: db.Ping}},
 		description:  kind,
 		closers:      []func() error{db.Close},
@@ -66,6 +69,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 	st.sessions = rc.Sessions()
 	st.events = rc.Events()
 	st.accessTokens = rc.AccessTokens()
+	st.failures = rc.Failures()
 	st.checks = append(st.checks, httpapi.Check{Name: "redis", Ping: rc.Ping})
 	st.closers = append([]func() error{rc.Close}, st.closers...)
 	st.description += ", sessions in redis"

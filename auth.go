@@ -78,8 +78,8 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 		SessionKey:       wx.SessionKey,
 		AccessHash:       HashToken(tokens.AccessToken),
 		RefreshHash:      HashToken(tokens.RefreshToken),
-		UserAgent:        truncate(req.UserAgent, 512),
-		IP:               truncate(req.IP, 64),
+		UserAgent:        cleanText(req.UserAgent, maxUserAgentBytes),
+		IP:               cleanText(req.IP, maxIPBytes),
 		CreatedAt:        now,
 		LastUsedAt:       now,
 		AccessExpiresAt:  tokens.AccessExpiresAt,
@@ -207,11 +207,4 @@ func (s *Service) resolveApp(appID string) (string, error) {
 		}
 	}
 	return "", Errorf(EInvalidRequest, "unknown appid")
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

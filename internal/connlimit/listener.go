@@ -200,6 +200,16 @@ func (c *conn) Close() error {
 	return err
 }
 
+// CloseWrite passes net/http's half-close through: before closing a
+// connection whose request body it did not read (a 413), the server closes
+// its side for writing so that the client reads the answer, not a reset.
+func (c *conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 // enter puts c at the back of lst (leaving any other); l.mu is held.
 func (c *conn) enter(lst *list.List) {
 	c.leave()

@@ -258,3 +258,25 @@ func TestFitFileLimit(t *testing.T) {
 		t.Errorf("FitFileLimit(%d) = %d, %v with a limit of %d files", files, got, lowered, files)
 	}
 }
+
+func TestConnectionsKeepTheirHalfClose(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(inner, 1, 0)
+	defer l.Close()
+	client, err := net.Dial("tcp", inner.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, ok := c.(interface{ CloseWrite() error }); !ok {
+		t.Error("an accepted connection hides CloseWrite from net/http")
+	}
+}

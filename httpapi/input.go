@@ -19,12 +19,13 @@ import (
 //   - a query key or value that is not clean text answers 400
 //     invalid_request.
 //
-// Clean text is valid UTF-8 without NUL. Headers are left to those who read
+// Routes name a parameter :id only when it holds one of our ids. Clean text
+// is valid UTF-8 without NUL. Headers are left to those who read
 // them: the User-Agent is stored repaired by the service, a bad bearer token
 // is unauthorized, a bad X-Request-Id is replaced.
 func (s *Server) checkInput(c *gin.Context) {
 	for _, p := range c.Params {
-		if !cleanText(p.Value) || p.Key == "id" && !miniauth.ValidID(p.Value) {
+		if !isCleanText(p.Value) || p.Key == "id" && !miniauth.ValidID(p.Value) {
 			s.fail(c, miniauth.Errorf(miniauth.ENotFound, "no object with this %s", p.Key))
 			return
 		}
@@ -43,11 +44,11 @@ func checkQuery(raw string) error {
 	// every reader of the query alike, so they are left alone here.
 	query, _ := url.ParseQuery(raw)
 	for key, values := range query {
-		if !cleanText(key) {
+		if !isCleanText(key) {
 			return miniauth.Errorf(miniauth.EInvalidRequest, "a query parameter name is not valid UTF-8 text")
 		}
 		for _, v := range values {
-			if !cleanText(v) {
+			if !isCleanText(v) {
 				return miniauth.Errorf(miniauth.EInvalidRequest, "query parameter %s is not valid UTF-8 text", key)
 			}
 		}
@@ -55,7 +56,7 @@ func checkQuery(raw string) error {
 	return nil
 }
 
-// cleanText reports whether s is valid UTF-8 without NUL bytes.
-func cleanText(s string) bool {
+// isCleanText reports whether s is valid UTF-8 without NUL bytes.
+func isCleanText(s string) bool {
 	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }

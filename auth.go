@@ -93,8 +93,8 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 		SessionKey:       wx.SessionKey,
 		AccessHash:       HashToken(tokens.AccessToken),
 		RefreshHash:      HashToken(tokens.RefreshToken),
-		UserAgent:        truncate(req.UserAgent, 512),
-		IP:               truncate(req.IP, 64),
+		UserAgent:        cleanText(req.UserAgent, maxUserAgentBytes),
+		IP:               cleanText(req.IP, maxIPBytes),
 		CreatedAt:        now,
 		LastUsedAt:       now,
 		AccessExpiresAt:  tokens.AccessExpiresAt,
@@ -230,11 +230,4 @@ func (s *Service) resolveApp(appID string) (string, error) {
 		}
 	}
 	return "", Errorf(EInvalidRequest, "unknown appid")
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

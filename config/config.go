@@ -36,7 +36,30 @@ type HTTP struct {
 	TrustedProxies  []string `toml:"trusted_proxies"`
 	AuthRate        float64  `toml:"auth_rate"`  // logins+refreshes per second per IP; 0: no limit
 	AuthBurst       int      `toml:"auth_burst"` // bucket size of that limit
+
+	// Connections: at most MaxConns open (the longest idle is closed to make
+	// room), a request header within ReadHeaderTimeout, an idle keep-alive
+	// connection closed after IdleTimeout.
+	MaxConns          int      `toml:"max_conns"`
+	ReadHeaderTimeout Duration `toml:"read_header_timeout"`
+	IdleTimeout       Duration `toml:"idle_timeout"`
 }
+
+// Defaults of the HTTP server's connection handling.
+const (
+	// DefaultMaxConns is far below the file descriptors a process gets
+	// (Go raises the soft limit to the hard one, often 1M; at least 1,024),
+	// and far above what a node serves well at once. Where the limit is
+	// lower, serve lowers the cap to leave room for the stores.
+	DefaultMaxConns = 4096
+	// DefaultReadHeaderTimeout: a client sends its header at once; a slow
+	// one holds a connection.
+	DefaultReadHeaderTimeout = 5 * time.Second
+	// DefaultIdleTimeout is longer than the 60 s for which nginx and most
+	// gateways keep idle upstream connections, so that the gateway, not
+	// miniauth, closes them (no request is lost in the race).
+	DefaultIdleTimeout = 75 * time.Second
+)
 
 type Data struct {
 	Dir string `toml:"dir"`
@@ -91,8 +114,11 @@ func Default() Config {
 			// No per-IP limit unless asked for: behind a proxy that is not
 			// in trusted_proxies every client shares one IP, and a default
 			// limit would turn away real users.
-			AuthRate:  0,
-			AuthBurst: 20,
+			AuthRate:          0,
+			AuthBurst:         20,
+			MaxConns:          DefaultMaxConns,
+			ReadHeaderTimeout: Duration{DefaultReadHeaderTimeout},
+			IdleTimeout:       Duration{DefaultIdleTimeout},
 		},
 		Data:   Data{Dir: "./data"},
 		WeChat: WeChat{BaseURL: "https://api.weixin.qq.com", Timeout: Duration{5 * time.Second}, TokenMode: "stable"},
@@ -184,6 +210,15 @@ func (c Config) validate() []string {
 	}
 	if c.HTTP.AuthRate > 0 && c.HTTP.AuthBurst < 1 {
 		bad("http.auth_burst", "must be at least 1 while http.auth_rate is set")
+	}
+	if c.HTTP.MaxConns < 1 {
+		bad("http.max_conns", "must be at least 1")
+	}
+	if c.HTTP.ReadHeaderTimeout.Duration <= 0 {
+		bad("http.read_header_timeout", "must be positive")
+	}
+	if c.HTTP.IdleTimeout.Duration <= 0 {
+		bad("http.idle_timeout", "must be positive")
 	}
 	if c.Data.Dir == "" {
 		bad("data.dir", "must not be empty")

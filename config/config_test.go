@@ -24,6 +24,10 @@ func TestDefaultsAreDevMode(t *testing.T) {
 	if cfg.HTTP.Addr != "127.0.0.1:8080" || cfg.HTTP.BodyLimit != 64<<10 || cfg.Tokens.AccessTTL.Duration != 2*time.Hour {
 		t.Errorf("defaults: %+v", cfg)
 	}
+	if cfg.HTTP.MaxConns != config.DefaultMaxConns || cfg.HTTP.ReadHeaderTimeout.Duration != config.DefaultReadHeaderTimeout ||
+		cfg.HTTP.IdleTimeout.Duration != config.DefaultIdleTimeout {
+		t.Errorf("connection defaults: %+v", cfg.HTTP)
+	}
 	if !strings.HasPrefix(cfg.DatabaseURL(), "sqlite:///") || !strings.HasSuffix(cfg.DatabaseURL(), "/data/miniauth.db") {
 		t.Errorf("DatabaseURL = %q", cfg.DatabaseURL())
 	}
@@ -148,6 +152,13 @@ func TestValidationEdges(t *testing.T) {
 		{"postgres url", []string{"MINIAUTH_DB_URL=postgres://u:p@127.0.0.1:5432/db"}, true},
 		{"mysql url", []string{"MINIAUTH_DB_URL=mysql://u:p@127.0.0.1:3306/db"}, true},
 		{"address without port", []string{"MINIAUTH_HTTP_ADDR=localhost"}, false},
+		{"one connection", []string{"MINIAUTH_HTTP_MAX_CONNS=1"}, true},
+		{"no connections", []string{"MINIAUTH_HTTP_MAX_CONNS=0"}, false},
+		{"connections not a number", []string{"MINIAUTH_HTTP_MAX_CONNS=many"}, false},
+		{"header timeout", []string{"MINIAUTH_HTTP_READ_HEADER_TIMEOUT=1ms"}, true},
+		{"no header timeout", []string{"MINIAUTH_HTTP_READ_HEADER_TIMEOUT=0s"}, false},
+		{"idle timeout", []string{"MINIAUTH_HTTP_IDLE_TIMEOUT=1ms"}, true},
+		{"no idle timeout", []string{"MINIAUTH_HTTP_IDLE_TIMEOUT=0s"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

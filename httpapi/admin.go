@@ -12,11 +12,11 @@ import (
 // The admin API is for operators (support tools, scripts), behind the
 // configured admin token. It is not part of the mini program contract.
 func (s *Server) adminRoutes(g *gin.RouterGroup) {
-	g.GET("/users", s.adminListUsers)
-	g.GET("/users/:id", s.adminUser)
+	getAndHead(g, "/users", s.adminListUsers)
+	getAndHead(g, "/users/:id", s.adminUser)
 	g.POST("/users/:id/disable", s.adminSetDisabled(true))
 	g.POST("/users/:id/enable", s.adminSetDisabled(false))
-	g.GET("/users/:id/sessions", s.adminUserSessions)
+	getAndHead(g, "/users/:id/sessions", s.adminUserSessions)
 	g.DELETE("/users/:id/sessions", s.adminRevokeUserSessions)
 	g.DELETE("/sessions/:id", s.adminRevokeSession)
 }

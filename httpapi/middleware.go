@@ -149,9 +149,9 @@ func (s *Server) rateLimit(c *gin.Context) {
 // authenticate requires a valid access token and leaves its session in the
 // context.
 func (s *Server) authenticate(c *gin.Context) {
-	token, ok := bearer(c.GetHeader("Authorization"))
-	if !ok {
-		s.fail(c, miniauth.Errorf(miniauth.EUnauthorized, "missing bearer token"))
+	token, err := bearerOf(c)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	session, err := s.svc.Verify(c.Request.Context(), token)
@@ -169,13 +169,34 @@ func sessionOf(c *gin.Context) *miniauth.Session {
 
 // authenticateAdmin requires the configured admin token.
 func (s *Server) authenticateAdmin(c *gin.Context) {
-	token, ok := bearer(c.GetHeader("Authorization"))
-	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) != 1 {
+	token, err := bearerOf(c)
+	if err != nil || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) != 1 {
 		s.fail(c, miniauth.Errorf(miniauth.EUnauthorized, "missing or wrong admin token"))
 		return
 	}
 	c.Next()
 }
+
+// bearerOf is the request's bearer token. A request with several
+// Authorization headers has none: which one counts would depend on who reads
+// it (a gateway may check the last while we took the first).
+func bearerOf(c *gin.Context) (string, error) {
+	values := c.Request.Header["Authorization"]
+	if len(values) > 1 {
+		return "", errSeveralAuthorizations
+	}
+	if len(values) == 1 {
+		if token, ok := bearer(values[0]); ok {
+			return token, nil
+		}
+	}
+	return "", errNoBearer
+}
+
+var (
+	errNoBearer              = miniauth.Errorf(miniauth.EUnauthorized, "missing bearer token")
+	errSeveralAuthorizations = miniauth.Errorf(miniauth.EUnauthorized, "several Authorization headers; send one")
+)
 
 // bearer extracts the token of an "Authorization: Bearer <token>" header.
 func bearer(header string) (string, bool) {

@@ -96,6 +96,12 @@ func New(opts Options) (*Server, error) {
 	r := gin.New()
 	r.HandleMethodNotAllowed = false // unknown method on a route: not_found, like an unknown route
 	r.ContextWithFallback = true     // c.Done()/c.Err() follow the request's context
+	// Nothing redirects: /me/ or //me is an unknown path, answered 404 in the
+	// contract's shape (with a request id, a log line and a metric), never
+	// gin's 301/307 with an HTML body.
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.RemoveExtraSlash = false
 	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		return nil, err
 	}
@@ -104,23 +110,26 @@ func New(opts Options) (*Server, error) {
 		s.fail(c, miniauth.Errorf(miniauth.ENotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
 
-	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(s.metricsHandler()))
+	api := r.Group("", s.checkInput)
+	getAndHead(api, "/healthz", s.healthz)
+	getAndHead(api, "/readyz", s.readyz)
+	getAndHead(api, "/metrics", gin.WrapH(s.metricsHandler()))
 
-	v1 := r.Group("/api/v1")
-	v1.POST("/auth/login", s.rateLimit, s.login)
-	v1.POST("/auth/refresh", s.rateLimit, s.refresh)
+	v1 := api.Group("/api/v1")
+	v1.POST("/auth/login", noStore, s.rateLimit, s.login)
+	v1.POST("/auth/refresh", noStore, s.rateLimit, s.refresh)
 	v1.POST("/auth/logout", s.authenticate, s.logout)
 	// Gateways' auth subrequests may carry the original method (nginx
 	// auth_request does), so verify answers every method.
 	v1.Any("/auth/verify", s.authenticate, s.verify)
-	v1.GET("/me", s.authenticate, s.me)
+	getAndHead(v1, "/me", s.authenticate, s.me)
 	v1.POST("/me/phone", s.authenticate, s.bindPhone)
 
 	if opts.AdminToken != "" {
-		s.adminRoutes(r.Group("/admin/v1", s.authenticateAdmin))
+		// The token first: a caller without it learns nothing from the ids.
+		s.adminRoutes(r.Group("/admin/v1", s.authenticateAdmin, s.checkInput))
 	}
+	// The simulator parses its own input, as WeChat would.
 	if opts.Simulator != nil {
 		sim := gin.WrapH(http.StripPrefix("/_wxsim", opts.Simulator))
 		r.Any("/_wxsim/*path", sim)
@@ -131,4 +140,21 @@ func New(opts Options) (*Server, error) {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.engine.ServeHTTP(w, r)
+}
+
+// getAndHead registers a GET route and the same handlers for HEAD: every
+// route answers HEAD where it answers GET, with the same status and headers
+// (net/http drops the body of a HEAD answer and keeps its Content-Length).
+func getAndHead(g gin.IRoutes, path string, handlers ...gin.HandlerFunc) {
+	g.GET(path, handlers...)
+	g.HEAD(path, handlers...)
+}
+
+// noStore marks answers that carry tokens as never to be cached, by
+// browsers or proxies (RFC 6749 5.1). Routes that hand out tokens take it
+// first, so that their error answers carry it too.
+func noStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("Pragma", "no-cache")
+	c.Next()
 }

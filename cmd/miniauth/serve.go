@@ -16,6 +16,7 @@ import (
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/config"
 	"github.com/miniauth/miniauth/httpapi"
+	"github.com/miniauth/miniauth/internal/connlimit"
 	"github.com/miniauth/miniauth/wechat"
 	"github.com/miniauth/miniauth/wxsim"
 )
@@ -153,28 +154,21 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		return nil, fmt.Errorf("http: %w", err)
 	}
 
+	capped := capConnections(ln, cfg.HTTP.MaxConns, logger)
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	go svc.Run(runCtx)
 	n = &node{
 		URL:      url,
 		cfg:      cfg,
 		log:      logger,
-		listener: ln,
+		listener: capped,
 		service:  svc,
 		stores:   st,
 		stopRun:  stopRun,
 		served:   make(chan error, 1),
-		server: &http.Server{
-			Handler:           api,
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       30 * time.Second,
-			WriteTimeout:      30 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			MaxHeaderBytes:    16 << 10,
-			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		},
+		server:   newHTTPServer(cfg.HTTP, api, capped, logger),
 	}
-	go func() { n.served <- n.server.Serve(ln) }()
+	go func() { n.served <- n.server.Serve(capped) }()
 
 	fmt.Fprintf(banner, "miniauth listening on %s\n", url)
 	if cfg.DevMode() {
@@ -185,6 +179,39 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 	}
 	logger.Info("miniauth started", "url", url, "dev_mode", cfg.DevMode(), "stores", st.description, "version", versionString())
 	return n, nil
+}
+
+// Limits of one request that are not worth a setting.
+const (
+	readTimeout    = 30 * time.Second
+	writeTimeout   = 30 * time.Second
+	maxHeaderBytes = 16 << 10
+)
+
+func newHTTPServer(c config.HTTP, handler http.Handler, conns *connlimit.Listener, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: c.ReadHeaderTimeout.Duration,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       c.IdleTimeout.Duration,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         conns.ConnState,
+		// When descriptors run out, net/http logs an accept error every few
+		// milliseconds: one line a second, with a count of the rest.
+		ErrorLog: connlimit.ErrorLog(logger, connlimit.DefaultErrorLogInterval),
+	}
+}
+
+// capConnections caps the listener's open connections at maxConns, lowered
+// to what the process's file descriptor limit allows.
+func capConnections(ln net.Listener, maxConns int, logger *slog.Logger) *connlimit.Listener {
+	if fitted, lowered := connlimit.FitFileLimit(maxConns); lowered {
+		logger.Warn("http.max_conns lowered to fit the file descriptor limit (ulimit -n)",
+			"configured", maxConns, "max_conns", fitted, "reserved_files", connlimit.ReservedFiles)
+		maxConns = fitted
+	}
+	return connlimit.New(ln, maxConns, connlimit.DefaultNewConnGrace)
 }
 
 // cacheTTL turns the configuration's "0 means off" into the service's

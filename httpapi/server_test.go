@@ -1,0 +1,159 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/httpapi"
+	"github.com/miniauth/miniauth/sqlite"
+	"github.com/miniauth/miniauth/wechat"
+	"github.com/miniauth/miniauth/wxsim"
+)
+
+const testAdminToken = "admin-token-for-tests-0123456789abcdef"
+
+// testAPI is the whole API over SQLite with the simulator as WeChat, served
+// over loopback so that net/http's own HEAD and header handling take part.
+type testAPI struct {
+	URL  string
+	sim  *wxsim.Simulator
+	logs *lockedBuffer
+}
+
+func newTestAPI(t *testing.T) *testAPI {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "api.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sim := wxsim.New(wxsim.Options{})
+	simServer := httptest.NewServer(sim)
+	t.Cleanup(simServer.Close)
+	wx, err := wechat.New(wechat.Options{BaseURL: simServer.URL, Apps: map[string]string{wxsim.DevAppID: wxsim.DevSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := miniauth.NewService(db.Users(), db.Sessions(), nil, wx, miniauth.Options{Apps: []string{wxsim.DevAppID}})
+	logs := &lockedBuffer{}
+	api, err := httpapi.New(httpapi.Options{
+		Service:    svc,
+		Logger:     slog.New(slog.NewJSONHandler(logs, nil)),
+		AdminToken: testAdminToken,
+		Simulator:  sim,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := httptest.NewServer(api)
+	t.Cleanup(server.Close)
+	return &testAPI{URL: server.URL, sim: sim, logs: logs}
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request; header values are added one by one, so that a key
+// may be sent several times.
+func (a *testAPI) do(t *testing.T, method, path, body string, header ...string) answer {
+	t.Helper()
+	req, err := http.NewRequest(method, a.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return answer{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+// errorCode checks the contract's error shape and returns its code.
+func (r answer) errorCode(t *testing.T) string {
+	t.Helper()
+	var body struct {
+		Error struct {
+			Code      string `json:"code"`
+			Message   string `json:"message"`
+			RequestID string `json:"request_id"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(r.body, &body); err != nil {
+		t.Fatalf("not JSON: %q", r.body)
+	}
+	e, id := body.Error, r.header.Get("X-Request-Id")
+	if e.Code == "" || e.Message == "" || id == "" || e.RequestID != id {
+		t.Errorf("error shape: %s (X-Request-Id %q)", r.body, id)
+	}
+	if !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+		t.Errorf("error Content-Type %q", r.header.Get("Content-Type"))
+	}
+	return e.Code
+}
+
+type tokens struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	User         struct {
+		ID string `json:"id"`
+	} `json:"user"`
+}
+
+func (a *testAPI) login(t *testing.T) tokens {
+	t.Helper()
+	r := a.do(t, "POST", "/api/v1/auth/login", `{"code":"`+a.code(t)+`"}`)
+	if r.status != 200 {
+		t.Fatalf("login: %d %s", r.status, r.body)
+	}
+	var tk tokens
+	if err := json.Unmarshal(r.body, &tk); err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+func (a *testAPI) code(t *testing.T) string {
+	code, _, err := a.sim.LoginCode(wxsim.DevAppID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -31,6 +31,12 @@ type Options struct {
 	// PurgeInterval is how often expired sessions are deleted (default 10 minutes).
 	PurgeInterval time.Duration
 
+	// Signer, when set, makes access tokens signed JWTs (tokens.format =
+	// "jwt"); opaque access tokens issued before keep working. Nil: opaque.
+	Signer AccessTokenSigner
+	// Issuer is the "iss" of signed tokens and of introspection answers.
+	Issuer string
+
 	Logger *slog.Logger
 	Now    func() time.Time
 }

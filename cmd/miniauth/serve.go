@@ -128,11 +128,18 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 	if err != nil {
 		return nil, err
 	}
+	issuer := issuerOf(cfg, url)
+	keys, err := openSigningKeys(ctx, cfg, st, issuer, logger)
+	if err != nil {
+		return nil, err
+	}
 	svc := miniauth.NewService(st.users, st.sessions, st.events, wx, miniauth.Options{
 		Apps:       appIDs,
 		AccessTTL:  cfg.Tokens.AccessTTL.Duration,
 		RefreshTTL: cfg.Tokens.RefreshTTL.Duration,
 		CacheTTL:   cacheTTL(cfg.Tokens.CacheTTL.Duration),
+		Signer:     signerOf(keys),
+		Issuer:     issuer,
 		Logger:     logger,
 	})
 	api, err := httpapi.New(httpapi.Options{
@@ -146,6 +153,11 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		AuthBurst:      cfg.HTTP.AuthBurst,
 		AdminToken:     cfg.Admin.Token,
 		Simulator:      sim,
+
+		Issuer:               issuer,
+		KeySet:               keySetOf(keys),
+		JWKSMaxAge:           cfg.Tokens.JWKSMaxAge.Duration,
+		IntrospectionSecrets: cfg.Tokens.IntrospectionSecrets,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("http: %w", err)
@@ -153,6 +165,9 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	go svc.Run(runCtx)
+	if keys != nil {
+		go keys.Run(runCtx)
+	}
 	n = &node{
 		URL:      url,
 		cfg:      cfg,

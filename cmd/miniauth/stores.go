@@ -23,6 +23,7 @@ import (
 type database interface {
 	Users() miniauth.UserStore
 	Sessions() miniauth.SessionStore
+	SigningKeys() miniauth.SigningKeyStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -35,6 +36,7 @@ type stores struct {
 	sessions     miniauth.SessionStore
 	events       miniauth.SessionEvents    // nil without Redis
 	accessTokens miniauth.AccessTokenStore // in-process without Redis
+	signingKeys  miniauth.SigningKeyStore  // always in the SQL database
 	checks       []httpapi.Check
 	description  string
 	closers      []func() error
@@ -49,6 +51,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		users:        db.Users(),
 		sessions:     db.Sessions(),
 		accessTokens: wechat.NewMemoryTokenStore(),
+		signingKeys:  db.SigningKeys(),
 		checks:       []httpapi.Check{{Name: "database", Ping: db.Ping}},
 		description:  kind,
 		closers:      []func() error{db.Close},

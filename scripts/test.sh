@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command. On a fresh Debian machine with Go and Node it
 # installs what the tests need (PostgreSQL, MariaDB and Redis server
-# binaries), then runs go vet, every Go test with the race detector, and the
+# binaries, and nginx for the gateway test), then runs go vet, every Go test with the race detector, and the
 # mini-program client's tests. The Go tests start their own throwaway
 # servers on loopback (random ports, temporary directories) and stop them,
 # also on failure.
@@ -12,6 +12,7 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v mariadbd >/dev/null || command -v mysqld >/dev/null || missing+=(mariadb-server)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) # the gateway test
 if ((${#missing[@]})); then
   echo "== installing ${missing[*]}"
   sudo=""

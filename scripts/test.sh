@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command. On a fresh Debian machine with Go and Node it
 # installs what the tests need (PostgreSQL, MariaDB and Redis server
-# binaries, and nginx for the gateway test), then runs go vet, every Go test with the race detector, and the
+# binaries), then runs go vet, every Go test with the race detector, and the
 # mini-program client's tests. The Go tests start their own throwaway
 # servers on loopback (random ports, temporary directories) and stop them,
 # also on failure.

@@ -48,10 +48,10 @@ func findNginx(t *testing.T) string {
 // upstreamRecorder is the service behind the gateway: it records what it
 // was sent.
 type upstreamRecorder struct {
-	mu      sync.Mutex
-	hits    int
-	userID  string
-	openid  string
+	mu     sync.Mutex
+	hits   int
+	userID string
+	openid string
 }
 
 func (u *upstreamRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {

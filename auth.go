@@ -165,7 +165,7 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, err
 	}
 	hash, sid := HashToken(accessToken), ""
 	if signed {
-		claims, err := s.opts.Signer.ParseAccessToken(accessToken, now)
+		claims, err := s.parseSigned(accessToken, now)
 		if err != nil {
 			return nil, errUnauthorized
 		}

@@ -89,6 +89,7 @@ type Service struct {
 	wechat   WeChat
 	opts     Options
 	cache    *sessionCache
+	claims   *claimsCache // of signed tokens already checked
 	log      *slog.Logger
 }
 
@@ -102,6 +103,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		wechat:   wx,
 		opts:     opts,
 		cache:    newSessionCache(opts.CacheTTL, opts.CacheEntries),
+		claims:   newClaimsCache(opts.CacheEntries),
 		log:      opts.Logger,
 	}
 }

@@ -141,3 +141,38 @@ func TestIntrospect(t *testing.T) {
 		t.Errorf("expired: %+v, %v", in, err)
 	}
 }
+
+// countingSigner counts signature checks.
+type countingSigner struct {
+	fakeSigner
+	parses *int
+}
+
+func (c countingSigner) ParseAccessToken(token string, now time.Time) (*AccessClaims, error) {
+	*c.parses++
+	return c.fakeSigner.ParseAccessToken(token, now)
+}
+
+func TestASignatureIsCheckedOnceWhileTheSessionIsAskedAgain(t *testing.T) {
+	f := newFixture(t)
+	parses := 0
+	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{Apps: []string{"wxapp"}, Now: f.clock.Now,
+		Signer: countingSigner{parses: &parses}})
+	ctx := context.Background()
+	res := f.login(t, "o1")
+	for range 3 {
+		if _, err := f.svc.Verify(ctx, res.AccessToken); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Add(time.Second) // past the verify cache's TTL
+	}
+	if parses != 1 {
+		t.Errorf("%d signature checks; want 1", parses)
+	}
+	if err := f.sessions.RevokeSession(ctx, claimsOf(t, res.AccessToken).SessionID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Verify(ctx, res.AccessToken); ErrorCode(err) != EUnauthorized {
+		t.Errorf("a revoked session must be refused although its signature is remembered: %v", err)
+	}
+}

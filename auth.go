@@ -27,6 +27,12 @@ type Tokens struct {
 	RefreshToken     string
 	AccessExpiresAt  time.Time
 	RefreshExpiresAt time.Time
+
+	// What the session stores of the access token (see newTokens), and
+	// for a signed one what it will say once signed (signAccess).
+	accessHash string
+	jti        string
+	issuedAt   time.Time
 }
 
 // LoginResult is what a login or refresh answers.
@@ -85,13 +91,13 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 		return nil, Errorf(EUserBlocked, "this account is disabled")
 	}
 	tokens := s.newTokens(now)
-	err = s.sessions.CreateSession(ctx, &Session{
+	session := &Session{
 		ID:               NewID(),
 		UserID:           user.ID,
 		AppID:            appID,
 		OpenID:           wx.OpenID,
 		SessionKey:       wx.SessionKey,
-		AccessHash:       HashToken(tokens.AccessToken),
+		AccessHash:       tokens.accessHash,
 		RefreshHash:      HashToken(tokens.RefreshToken),
 		UserAgent:        cleanText(req.UserAgent, maxUserAgentBytes),
 		IP:               cleanText(req.IP, maxIPBytes),
@@ -99,8 +105,11 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 		LastUsedAt:       now,
 		AccessExpiresAt:  tokens.AccessExpiresAt,
 		RefreshExpiresAt: tokens.RefreshExpiresAt,
-	})
-	if err != nil {
+	}
+	if err := s.sessions.CreateSession(ctx, session); err != nil {
+		return nil, err
+	}
+	if err := s.signAccess(&tokens, session); err != nil {
 		return nil, err
 	}
 	return &LoginResult{Tokens: tokens, User: user, NewUser: created}, nil
@@ -124,7 +133,7 @@ func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (_ *LoginResu
 	now := s.opts.Now()
 	tokens := s.newTokens(now)
 	session, err := s.sessions.RotateRefresh(ctx, HashToken(refreshToken), Rotation{
-		AccessHash:       HashToken(tokens.AccessToken),
+		AccessHash:       tokens.accessHash,
 		RefreshHash:      HashToken(tokens.RefreshToken),
 		AccessExpiresAt:  tokens.AccessExpiresAt,
 		RefreshExpiresAt: tokens.RefreshExpiresAt,
@@ -156,41 +165,61 @@ func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (_ *LoginResu
 		}
 		return nil, Errorf(EUserBlocked, "this account is disabled")
 	}
+	if err := s.signAccess(&tokens, session); err != nil {
+		return nil, err
+	}
 	return &LoginResult{Tokens: tokens, User: user}, nil
 }
 
-// Verify returns the live session of an access token. It is the hot path:
-// a recently seen token is answered from memory.
+// Verify returns the live session of an access token, opaque or signed.
+// It is the hot path: a recently seen token is answered from memory, and
+// only a token that passed every check before is ever in the cache (which
+// keys it by the whole token), so a hit needs no signature check either.
 //
 // Errors: EUnauthorized, EUpstreamUnavailable.
 func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, error) {
-	if !wellFormed(accessToken, accessTokenPrefix) {
+	signed := s.opts.Signer != nil && looksSigned(accessToken)
+	if !signed && !wellFormed(accessToken, accessTokenPrefix) {
 		return nil, errUnauthorized
 	}
 	now := s.opts.Now()
 	if session, ok := s.cache.get(accessToken, now); ok {
 		return session, nil
 	}
-	session, err := s.sessions.SessionByAccessHash(ctx, HashToken(accessToken))
+	hash, sid := HashToken(accessToken), ""
+	if signed {
+		claims, err := s.parseSigned(accessToken, now)
+		if err != nil {
+			return nil, errUnauthorized
+		}
+		hash, sid = jtiHash(claims.ID), claims.SessionID
+	}
+	session, err := s.sessions.SessionByAccessHash(ctx, hash)
 	if ErrorCode(err) == ENotFound {
 		return nil, errUnauthorized
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !now.Before(session.AccessExpiresAt) {
+	if !now.Before(session.AccessExpiresAt) || (signed && sid != session.ID) {
 		return nil, errUnauthorized
 	}
-	if now.Sub(session.LastUsedAt) >= s.opts.TouchInterval {
-		if err := s.sessions.TouchSession(ctx, session.ID, now); err != nil {
-			s.log.Warn("touching session", "session_id", session.ID, "err", err)
-		}
-		touched := *session
-		touched.LastUsedAt = now
-		session = &touched
-	}
+	session = s.touch(ctx, session, now)
 	s.cache.put(accessToken, session, now)
 	return session, nil
+}
+
+// touch writes the session's LastUsedAt when it has grown stale.
+func (s *Service) touch(ctx context.Context, session *Session, now time.Time) *Session {
+	if now.Sub(session.LastUsedAt) < s.opts.TouchInterval {
+		return session
+	}
+	if err := s.sessions.TouchSession(ctx, session.ID, now); err != nil {
+		s.log.Warn("touching session", "session_id", session.ID, "err", err)
+	}
+	touched := *session
+	touched.LastUsedAt = now
+	return &touched
 }
 
 // Logout ends a session: its access and refresh tokens stop working.
@@ -208,13 +237,27 @@ func (s *Service) revoke(ctx context.Context, sessionIDs ...string) error {
 	return nil
 }
 
+// newTokens makes a refresh token and an access token. An opaque access
+// token is bound to its session by its hash. A signed one names its session,
+// which a refresh learns only from the rotation: so the session is bound to
+// the token's jti, and signAccess signs it once the session is known.
 func (s *Service) newTokens(now time.Time) Tokens {
-	return Tokens{
-		AccessToken:      newToken(accessTokenPrefix),
+	t := Tokens{
 		RefreshToken:     newToken(refreshTokenPrefix),
 		AccessExpiresAt:  now.Add(s.opts.AccessTTL),
 		RefreshExpiresAt: now.Add(s.opts.RefreshTTL),
 	}
+	if s.opts.Signer == nil {
+		t.AccessToken = newToken(accessTokenPrefix)
+		t.accessHash = HashToken(t.AccessToken)
+		return t
+	}
+	// A JWT's times are whole seconds; the session's expiry is the token's.
+	t.issuedAt = now.Truncate(time.Second)
+	t.AccessExpiresAt = t.issuedAt.Add(s.opts.AccessTTL)
+	t.jti = newToken("")
+	t.accessHash = jtiHash(t.jti)
+	return t
 }
 
 func (s *Service) resolveApp(appID string) (string, error) {

@@ -36,6 +36,11 @@ type Options struct {
 	// the Default* constants are the configuration's).
 	Failures FailureCounter
 	Throttle ThrottleLimits
+	// Signer, when set, makes access tokens signed JWTs (tokens.format =
+	// "jwt"); opaque access tokens issued before keep working. Nil: opaque.
+	Signer AccessTokenSigner
+	// Issuer is the "iss" of signed tokens and of introspection answers.
+	Issuer string
 
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -90,6 +95,7 @@ type Service struct {
 	opts     Options
 	cache    *sessionCache
 	throttle *throttle
+	claims   *claimsCache // of signed tokens already checked
 	log      *slog.Logger
 }
 
@@ -104,6 +110,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		opts:     opts,
 		cache:    newSessionCache(opts.CacheTTL, opts.CacheEntries),
 		throttle: newThrottle(opts.Failures, opts.Throttle, opts.Now, opts.Logger),
+		claims:   newClaimsCache(opts.CacheEntries),
 		log:      opts.Logger,
 	}
 }

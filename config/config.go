@@ -93,7 +93,27 @@ type Tokens struct {
 	AccessTTL  Duration `toml:"access_ttl"`
 	RefreshTTL Duration `toml:"refresh_ttl"`
 	CacheTTL   Duration `toml:"cache_ttl"` // how long verify trusts a session without asking the store
+
+	Format     string `toml:"format"`      // opaque or jwt
+	Issuer     string `toml:"issuer"`      // iss of JWTs; required with jwt outside dev mode
+	SigningAlg string `toml:"signing_alg"` // EdDSA or ES256, for new keys
+	// A signing key signs for KeyRotation. Every node reloads the keys every
+	// KeyReload; the JWKS may be cached for JWKSMaxAge; a new key is published
+	// JWKSMaxAge + 2 × KeyReload before it signs.
+	KeyRotation Duration `toml:"key_rotation"`
+	KeyReload   Duration `toml:"key_reload"`
+	JWKSMaxAge  Duration `toml:"jwks_max_age"`
+	// The AES-256 key (base64 or hex, 32 bytes) that seals the signing keys
+	// in the database, or a file holding it. Dev mode keeps one in the data dir.
+	KeyEncryptionKey     string `toml:"key_encryption_key"`
+	KeyEncryptionKeyFile string `toml:"key_encryption_key_file"`
+	// Callers of /api/v1/auth/introspect present one of these (several, so
+	// that they can be rotated). None: introspection refuses everyone.
+	IntrospectionSecrets []string `toml:"introspection_secrets"`
 }
+
+// JWT reports whether access tokens are signed JWTs.
+func (t Tokens) JWT() bool { return t.Format == "jwt" }
 
 type Admin struct {
 	Token string `toml:"token"` // enables /admin/v1; at least 32 characters
@@ -126,6 +146,12 @@ func Default() Config {
 			AccessTTL:  Duration{2 * time.Hour},
 			RefreshTTL: Duration{30 * 24 * time.Hour},
 			CacheTTL:   Duration{800 * time.Millisecond},
+			Format:     "opaque",
+			SigningAlg: "EdDSA",
+			// The same defaults as the jose package's.
+			KeyRotation: Duration{30 * 24 * time.Hour},
+			KeyReload:   Duration{time.Minute},
+			JWKSMaxAge:  Duration{10 * time.Minute},
 		},
 		Log:      Log{Level: "info", Format: "json"},
 		Throttle: defaultThrottle(),
@@ -270,6 +296,7 @@ func (c Config) validate() []string {
 	if c.Tokens.CacheTTL.Duration < 0 || c.Tokens.CacheTTL.Duration > time.Minute {
 		bad("tokens.cache_ttl", "must be between 0 and 1m")
 	}
+	p = append(p, c.validateSigning()...)
 	if c.Admin.Token != "" && len(c.Admin.Token) < 32 {
 		bad("admin.token", "must be at least 32 characters")
 	}
@@ -298,4 +325,49 @@ func splitHostPort(addr string) (string, string, error) {
 		return "", "", fmt.Errorf("missing port")
 	}
 	return addr[:i], addr[i+1:], nil
+}
+
+// validateSigning checks the tokens.* keys of signed tokens and
+// introspection.
+func (c Config) validateSigning() []string {
+	var p []string
+	bad := func(key, format string, args ...any) {
+		p = append(p, fmt.Sprintf("%s (%s): %s", envName(key), key, fmt.Sprintf(format, args...)))
+	}
+	t := c.Tokens
+	if !oneOf(t.Format, "opaque", "jwt") {
+		bad("tokens.format", "must be opaque or jwt")
+	}
+	if t.Issuer != "" {
+		if u, err := url.Parse(t.Issuer); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" {
+			bad("tokens.issuer", "must be an http(s) URL without query or fragment")
+		}
+	} else if t.JWT() && !c.DevMode() {
+		bad("tokens.issuer", "is required with tokens.format = jwt (the public URL of miniauth, the same on every node)")
+	}
+	if !oneOf(t.SigningAlg, "EdDSA", "ES256") {
+		bad("tokens.signing_alg", "must be EdDSA or ES256")
+	}
+	if t.KeyReload.Duration < 100*time.Millisecond || t.KeyReload.Duration > time.Hour {
+		bad("tokens.key_reload", "must be between 100ms and 1h")
+	}
+	if t.JWKSMaxAge.Duration < time.Second || t.JWKSMaxAge.Duration > 24*time.Hour {
+		bad("tokens.jwks_max_age", "must be between 1s and 24h")
+	}
+	if delay := t.JWKSMaxAge.Duration + 2*t.KeyReload.Duration; t.KeyRotation.Duration <= delay {
+		bad("tokens.key_rotation", "must be longer than tokens.jwks_max_age + 2 × tokens.key_reload (%v), the time a new key is published before it signs", delay)
+	}
+	if t.KeyEncryptionKey != "" && t.KeyEncryptionKeyFile != "" {
+		bad("tokens.key_encryption_key", "set it or tokens.key_encryption_key_file, not both")
+	} else if t.JWT() && !c.DevMode() && t.KeyEncryptionKey == "" && t.KeyEncryptionKeyFile == "" {
+		bad("tokens.key_encryption_key", "is required with tokens.format = jwt (or tokens.key_encryption_key_file): it seals the signing keys in the database")
+	}
+	for _, secret := range t.IntrospectionSecrets {
+		if len(secret) < 32 {
+			bad("tokens.introspection_secrets", "each secret must be at least 32 characters")
+			break
+		}
+	}
+	return p
 }

@@ -133,6 +133,10 @@ func TestEveryMistakeIsNamedOnItsOwnLine(t *testing.T) {
 	}
 }
 
+// prodJWT is a production configuration with signed tokens.
+var prodJWT = []string{"MINIAUTH_WECHAT_APPID=wx1", "MINIAUTH_WECHAT_SECRET=s", "MINIAUTH_TOKENS_FORMAT=jwt",
+	"MINIAUTH_TOKENS_ISSUER=https://auth.example.com", "MINIAUTH_TOKENS_KEY_ENCRYPTION_KEY_FILE=/etc/miniauth/kek"}
+
 func TestValidationEdges(t *testing.T) {
 	tests := []struct {
 		name string
@@ -159,6 +163,24 @@ func TestValidationEdges(t *testing.T) {
 		{"no header timeout", []string{"MINIAUTH_HTTP_READ_HEADER_TIMEOUT=0s"}, false},
 		{"idle timeout", []string{"MINIAUTH_HTTP_IDLE_TIMEOUT=1ms"}, true},
 		{"no idle timeout", []string{"MINIAUTH_HTTP_IDLE_TIMEOUT=0s"}, false},
+		{"jwt in dev mode", []string{"MINIAUTH_TOKENS_FORMAT=jwt"}, true},
+		{"unknown token format", []string{"MINIAUTH_TOKENS_FORMAT=paseto"}, false},
+		{"jwt in production without issuer", append(prodJWT, "MINIAUTH_TOKENS_ISSUER="), false},
+		{"jwt in production without sealing key", append(prodJWT[:3:3], "MINIAUTH_TOKENS_ISSUER=https://auth.example.com"), false},
+		{"jwt in production", prodJWT, true},
+		{"issuer with a query", []string{"MINIAUTH_TOKENS_ISSUER=https://a.example.com/?x=1"}, false},
+		{"both sealing key and its file", []string{"MINIAUTH_TOKENS_KEY_ENCRYPTION_KEY=k", "MINIAUTH_TOKENS_KEY_ENCRYPTION_KEY_FILE=/k"}, false},
+		{"ES256", []string{"MINIAUTH_TOKENS_SIGNING_ALG=ES256"}, true},
+		{"RS256", []string{"MINIAUTH_TOKENS_SIGNING_ALG=RS256"}, false},
+		{"key reload at its minimum", []string{"MINIAUTH_TOKENS_KEY_RELOAD=100ms"}, true},
+		{"key reload below it", []string{"MINIAUTH_TOKENS_KEY_RELOAD=99ms"}, false},
+		{"jwks max-age at its minimum", []string{"MINIAUTH_TOKENS_JWKS_MAX_AGE=1s"}, true},
+		{"jwks max-age below it", []string{"MINIAUTH_TOKENS_JWKS_MAX_AGE=999ms"}, false},
+		// Publication delay 1s + 2 × 1s = 3s: the rotation must be longer.
+		{"rotation just over the delay", []string{"MINIAUTH_TOKENS_JWKS_MAX_AGE=1s", "MINIAUTH_TOKENS_KEY_RELOAD=1s", "MINIAUTH_TOKENS_KEY_ROTATION=3001ms"}, true},
+		{"rotation equal to the delay", []string{"MINIAUTH_TOKENS_JWKS_MAX_AGE=1s", "MINIAUTH_TOKENS_KEY_RELOAD=1s", "MINIAUTH_TOKENS_KEY_ROTATION=3s"}, false},
+		{"introspection secret at its minimum", []string{"MINIAUTH_TOKENS_INTROSPECTION_SECRETS=" + strings.Repeat("s", 32) + "," + strings.Repeat("t", 40)}, true},
+		{"introspection secret too short", []string{"MINIAUTH_TOKENS_INTROSPECTION_SECRETS=" + strings.Repeat("s", 31)}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

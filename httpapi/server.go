@@ -46,7 +46,21 @@ type Options struct {
 
 	// Simulator, when set, is mounted at /_wxsim (dev mode or when asked).
 	Simulator http.Handler
+
+	// Issuer is the public URL of miniauth, as in the tokens' "iss".
+	Issuer string
+	// KeySet publishes the JWT signing keys at /.well-known/jwks.json; nil
+	// publishes none (opaque tokens).
+	KeySet KeySet
+	// JWKSMaxAge is how long the JWKS and the metadata may be cached;
+	// default 10 minutes (the jose package's default).
+	JWKSMaxAge time.Duration
+	// IntrospectionSecrets authenticate callers of /api/v1/auth/introspect.
+	IntrospectionSecrets []string
 }
+
+// DefaultJWKSMaxAge is Options.JWKSMaxAge unless set.
+const DefaultJWKSMaxAge = 10 * time.Minute
 
 // DefaultBodyLimit is the request body limit unless configured.
 const DefaultBodyLimit = 64 << 10
@@ -72,6 +86,9 @@ func init() {
 func New(opts Options) (*Server, error) {
 	if opts.BodyLimit <= 0 {
 		opts.BodyLimit = DefaultBodyLimit
+	}
+	if opts.JWKSMaxAge <= 0 {
+		opts.JWKSMaxAge = DefaultJWKSMaxAge
 	}
 	if opts.ReadyTimeout <= 0 {
 		opts.ReadyTimeout = time.Second
@@ -123,6 +140,9 @@ func New(opts Options) (*Server, error) {
 	// auth_request does), so verify answers every method.
 	v1.Any("/auth/verify", s.authenticate, s.verify)
 	getAndHead(v1, "/me", s.authenticate, s.me)
+	v1.POST("/auth/introspect", noStore, s.introspect)
+	getAndHead(r, "/.well-known/jwks.json", s.jwks)
+	getAndHead(r, "/.well-known/oauth-authorization-server", s.metadata)
 	v1.POST("/me/phone", s.authenticate, s.bindPhone)
 
 	if opts.AdminToken != "" {

@@ -95,6 +95,9 @@ func (db *DB) Users() miniauth.UserStore { return db.Store }
 // Sessions returns the session store (sessions in the same database).
 func (db *DB) Sessions() miniauth.SessionStore { return db.Store }
 
+// SigningKeys returns the store of the keys that sign JWT access tokens.
+func (db *DB) SigningKeys() miniauth.SigningKeyStore { return db.Store }
+
 // Close closes the database.
 func (db *DB) Close() error {
 	db.Store.Close()

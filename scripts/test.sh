@@ -12,6 +12,7 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v mariadbd >/dev/null || command -v mysqld >/dev/null || missing+=(mariadb-server)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) # the gateway test
 if ((${#missing[@]})); then
   echo "== installing ${missing[*]}"
   sudo=""

@@ -36,6 +36,7 @@ func benchCommand(ctx context.Context, args, environ []string, stdout, stderr io
 	serverURL := fs.String("url", "", "load-test a dev-mode server already running at this URL instead of starting one")
 	scenarios := fs.String("scenarios", "healthz,verify,login", "which scenarios to run, comma-separated")
 	keepLogs := fs.Bool("logs", false, "keep the server's access log (written to its temporary dir)")
+	tokenFormat := fs.String("token-format", "opaque", "the server's access tokens: opaque or jwt")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -51,7 +52,7 @@ func benchCommand(ctx context.Context, args, environ []string, stdout, stderr io
 
 	var memory *memorySampler
 	if *serverURL == "" {
-		srv, err := startBenchServer(ctx, environ, *db, *redisURL, *keepLogs, stderr)
+		srv, err := startBenchServer(ctx, environ, *db, *redisURL, *tokenFormat, *keepLogs, stderr)
 		if err != nil {
 			return err
 		}
@@ -125,7 +126,7 @@ type benchServer struct {
 	done chan error
 }
 
-func startBenchServer(ctx context.Context, environ []string, db, redisURL string, keepLogs bool, stderr io.Writer) (*benchServer, error) {
+func startBenchServer(ctx context.Context, environ []string, db, redisURL, tokenFormat string, keepLogs bool, stderr io.Writer) (*benchServer, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -144,6 +145,7 @@ func startBenchServer(ctx context.Context, environ []string, db, redisURL string
 		"MINIAUTH_HTTP_ADDR=127.0.0.1:0",
 		"MINIAUTH_DATA_DIR="+dir,
 		"MINIAUTH_HTTP_AUTH_RATE=0", // one client IP makes every request: the per-IP limit would measure itself
+		"MINIAUTH_TOKENS_FORMAT="+tokenFormat,
 	)
 	if db != "" {
 		env = append(env, "MINIAUTH_DB_URL="+db)

@@ -129,6 +129,11 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 	if err != nil {
 		return nil, err
 	}
+	issuer := issuerOf(cfg, url)
+	keys, err := openSigningKeys(ctx, cfg, st, issuer, logger)
+	if err != nil {
+		return nil, err
+	}
 	svc := miniauth.NewService(st.users, st.sessions, st.events, wx, miniauth.Options{
 		Apps:       appIDs,
 		AccessTTL:  cfg.Tokens.AccessTTL.Duration,
@@ -136,6 +141,8 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		CacheTTL:   cacheTTL(cfg.Tokens.CacheTTL.Duration),
 		Failures:   st.failures,
 		Throttle:   cfg.Throttle.Limits(),
+		Signer:     signerOf(keys),
+		Issuer:     issuer,
 		Logger:     logger,
 	})
 	api, err := httpapi.New(httpapi.Options{
@@ -149,6 +156,11 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		AuthBurst:      cfg.HTTP.AuthBurst,
 		AdminToken:     cfg.Admin.Token,
 		Simulator:      sim,
+
+		Issuer:               issuer,
+		KeySet:               keySetOf(keys),
+		JWKSMaxAge:           cfg.Tokens.JWKSMaxAge.Duration,
+		IntrospectionSecrets: cfg.Tokens.IntrospectionSecrets,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("http: %w", err)
@@ -157,6 +169,9 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 	capped := capConnections(ln, cfg.HTTP.MaxConns, logger)
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	go svc.Run(runCtx)
+	if keys != nil {
+		go keys.Run(runCtx)
+	}
 	n = &node{
 		URL:      url,
 		cfg:      cfg,

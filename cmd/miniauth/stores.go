@@ -24,6 +24,7 @@ import (
 type database interface {
 	Users() miniauth.UserStore
 	Sessions() miniauth.SessionStore
+	SigningKeys() miniauth.SigningKeyStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -37,6 +38,7 @@ type stores struct {
 	events       miniauth.SessionEvents    // nil without Redis
 	accessTokens miniauth.AccessTokenStore // in-process without Redis
 	failures     miniauth.FailureCounter   // in-process without Redis
+	signingKeys  miniauth.SigningKeyStore  // always in the SQL database
 	checks       []httpapi.Check
 	description  string
 	closers      []func() error
@@ -52,6 +54,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		sessions:     db.Sessions(),
 		accessTokens: wechat.NewMemoryTokenStore(),
 		failures:     inmem.NewFailureCounter(cfg.Throttle.MemoryKeys),
+		signingKeys:  db.SigningKeys(),
 		checks:       []httpapi.Check{{Name: "database", Ping: db.Ping}},
 		description:  kind,
 		closers:      []func() error{db.Close},

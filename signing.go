@@ -1,0 +1,158 @@
+package miniauth
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+)
+
+// AccessClaims are what a signed access token (a JWT) says about its
+// session. ID is the token's jti: the session is bound to it (see
+// jtiHash), so that a refresh can bind the new token before it knows which
+// session it rotates, and sign it afterwards.
+type AccessClaims struct {
+	ID        string // jti: 256 random bits
+	SessionID string
+	UserID    string
+	AppID     string
+	OpenID    string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// AccessTokenSigner mints and checks signed access tokens. The jose package
+// implements it over keys kept in a SigningKeyStore. Without one, access
+// tokens are opaque.
+type AccessTokenSigner interface {
+	// SignAccessToken returns the compact JWS of c, signed with the current
+	// signing key.
+	SignAccessToken(c AccessClaims) (string, error)
+
+	// ParseAccessToken checks the token's signature against the known keys,
+	// its issuer, and its expiry at now, and returns its claims.
+	//
+	// Errors: EUnauthorized.
+	ParseAccessToken(token string, now time.Time) (*AccessClaims, error)
+}
+
+// SigningKey is one key that signs access tokens, as the database keeps it.
+// Keys form generations: generation n+1 is published (in the JWKS) from
+// CreatedAt and signs from NotBefore on; generation n stops signing then.
+type SigningKey struct {
+	ID         string // the JWS "kid"
+	Generation int64
+	Algorithm  string // "EdDSA" or "ES256"
+	PublicJWK  []byte // the public key as a JWK (JSON)
+	Sealed     []byte // the private key, encrypted: a database dump alone cannot sign
+	CreatedAt  time.Time
+	NotBefore  time.Time
+}
+
+// SigningKeyStore keeps the signing keys every node shares. The SQL stores
+// implement it.
+type SigningKeyStore interface {
+	// SigningKeys returns every stored key, by generation, oldest first.
+	SigningKeys(ctx context.Context) ([]SigningKey, error)
+
+	// InsertSigningKey stores k unless a key of the same generation exists:
+	// then it stores nothing and answers false. This is the lock that lets
+	// exactly one of several nodes rotating at once add the next key.
+	InsertSigningKey(ctx context.Context, k SigningKey) (bool, error)
+
+	// DeleteSigningKey deletes the key with this id; an unknown id is no
+	// error.
+	DeleteSigningKey(ctx context.Context, id string) error
+}
+
+// maxSignedTokenLength bounds what is parsed as a JWT; ours are about 400
+// bytes.
+const maxSignedTokenLength = 2048
+
+// looksSigned is the cheap format check of a JWT before any parsing: a
+// compact JWS is three base64url parts, and its JSON header starts "eyJ".
+func looksSigned(token string) bool {
+	return len(token) <= maxSignedTokenLength && strings.HasPrefix(token, "eyJ") && strings.Count(token, ".") == 2
+}
+
+// jtiHash is what a session stores as the access hash of a signed token.
+// The prefix keeps it apart from the hash of any opaque token, so that a
+// jti (which is not secret: anyone holding the JWT reads it) is never
+// accepted as a bearer token by itself.
+func jtiHash(jti string) string { return HashToken("jti:" + jti) }
+
+// signAccess turns the pending access token of t into a signed one for
+// session, when tokens are signed.
+func (s *Service) signAccess(t *Tokens, session *Session) error {
+	if s.opts.Signer == nil {
+		return nil
+	}
+	token, err := s.opts.Signer.SignAccessToken(AccessClaims{
+		ID:        t.jti,
+		SessionID: session.ID,
+		UserID:    session.UserID,
+		AppID:     session.AppID,
+		OpenID:    session.OpenID,
+		IssuedAt:  t.issuedAt,
+		ExpiresAt: t.AccessExpiresAt,
+	})
+	if err != nil {
+		return WrapError(EInternal, "cannot sign the access token", err)
+	}
+	t.AccessToken = token
+	return nil
+}
+
+// claimsCache remembers the claims of signed tokens whose signature was
+// checked, until they expire: a token's signature stays good, so when its
+// verify-cache entry lapses (every CacheTTL) only the session is asked
+// again, not the signature (an Ed25519 check costs more than the rest of
+// a verify). Revocation still goes through the session.
+type claimsCache struct {
+	max int
+	mu  sync.RWMutex
+	m   map[string]*AccessClaims
+}
+
+func newClaimsCache(max int) *claimsCache {
+	return &claimsCache{max: max, m: make(map[string]*AccessClaims)}
+}
+
+func (c *claimsCache) get(token string, now time.Time) (*AccessClaims, bool) {
+	c.mu.RLock()
+	claims, ok := c.m[token]
+	c.mu.RUnlock()
+	if !ok || !now.Before(claims.ExpiresAt) {
+		return nil, false
+	}
+	return claims, true
+}
+
+func (c *claimsCache) put(token string, claims *AccessClaims, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		for t, cl := range c.m {
+			if !now.Before(cl.ExpiresAt) {
+				delete(c.m, t)
+			}
+		}
+		if len(c.m) >= c.max {
+			c.m = make(map[string]*AccessClaims) // only a shortcut: start over
+		}
+	}
+	c.m[token] = claims
+}
+
+// parseSigned checks a signed token, once per token.
+func (s *Service) parseSigned(token string, now time.Time) (*AccessClaims, error) {
+	if claims, ok := s.claims.get(token, now); ok {
+		return claims, nil
+	}
+	claims, err := s.opts.Signer.ParseAccessToken(token, now)
+	if err != nil {
+		return nil, err
+	}
+	s.claims.put(token, claims, now)
+	return claims, nil
+}

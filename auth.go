@@ -31,7 +31,10 @@ type LoginResult struct {
 
 const maxCodeLength = 512
 
-var errUnauthorized = Errorf(EUnauthorized, "missing, malformed, expired or revoked token")
+var (
+	errUnauthorized = Errorf(EUnauthorized, "missing, malformed, expired or revoked token")
+	errBlocked      = Errorf(EUserBlocked, "this account is disabled")
+)
 
 // Login exchanges a wx.login() code with WeChat, finds or creates the user,
 // and starts a session.
@@ -67,10 +70,10 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 		return nil, err
 	}
 	if user.Disabled {
-		return nil, Errorf(EUserBlocked, "this account is disabled")
+		return nil, errBlocked
 	}
 	tokens := s.newTokens(now)
-	err = s.sessions.CreateSession(ctx, &Session{
+	session := &Session{
 		ID:               NewID(),
 		UserID:           user.ID,
 		AppID:            appID,
@@ -84,15 +87,24 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 		LastUsedAt:       now,
 		AccessExpiresAt:  tokens.AccessExpiresAt,
 		RefreshExpiresAt: tokens.RefreshExpiresAt,
-	})
-	if err != nil {
+		IssuedAt:         now,
+	}
+	if err := s.sessions.CreateSession(ctx, session); err != nil {
+		return nil, err
+	}
+	// A disable may have come between the check above and the session's
+	// creation, and listed the user's sessions before this one existed.
+	// Disabling sets the flag before it lists them, so reading the flag
+	// again now closes the gap.
+	if user, err = s.liveUser(ctx, user.ID, session.ID); err != nil {
 		return nil, err
 	}
 	return &LoginResult{Tokens: tokens, User: user, NewUser: created}, nil
 }
 
 // Refresh rotates a session's tokens. The presented refresh token stops
-// working; presenting it again revokes the whole session.
+// working; presenting it again within the reuse leeway answers
+// EUnauthorized, and later revokes the whole session.
 //
 // Errors: EUnauthorized, EUserBlocked, EUpstreamUnavailable.
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (*LoginResult, error) {
@@ -101,39 +113,65 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*LoginResul
 	}
 	now := s.opts.Now()
 	tokens := s.newTokens(now)
-	session, err := s.sessions.RotateRefresh(ctx, HashToken(refreshToken), Rotation{
+	presented := HashToken(refreshToken)
+	session, err := s.sessions.RotateRefresh(ctx, presented, Rotation{
 		AccessHash:       HashToken(tokens.AccessToken),
 		RefreshHash:      HashToken(tokens.RefreshToken),
 		AccessExpiresAt:  tokens.AccessExpiresAt,
 		RefreshExpiresAt: tokens.RefreshExpiresAt,
 		At:               now,
 	})
-	switch {
-	case errors.Is(err, ErrRefreshReused) && session != nil:
-		s.log.Warn("refresh token reused; revoking the session", "session_id", session.ID, "user_id", session.UserID)
-		if err := s.revoke(ctx, session.ID); err != nil {
-			return nil, err
-		}
-		return nil, ErrRefreshReused
-	case ErrorCode(err) == ENotFound:
-		return nil, errUnauthorized
-	case err != nil:
-		return nil, err
+	if err != nil {
+		return nil, s.refreshFailed(ctx, session, err, now)
 	}
 	// Other nodes may still hold the old access token in their caches.
 	s.forget(ctx, session.ID)
+	if err := s.recordRotation(ctx, session, presented, now); err != nil {
+		return nil, err
+	}
+	user, err := s.liveUser(ctx, session.UserID, session.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &LoginResult{Tokens: tokens, User: user}, nil
+}
 
-	user, err := s.users.UserByID(ctx, session.UserID)
+// refreshFailed turns a failed rotation into the answer. A reuse within the
+// leeway is most likely the client racing itself (several requests that
+// each refreshed): the winner's tokens must keep working, so it ends
+// nothing. Later, the token leaked: the session ends.
+func (s *Service) refreshFailed(ctx context.Context, session *Session, err error, now time.Time) error {
+	switch {
+	case errors.Is(err, ErrRefreshReused) && session != nil:
+		var reuse *RefreshReuse
+		if errors.As(err, &reuse) && !reuse.RotatedAt.IsZero() && now.Sub(reuse.RotatedAt) < s.opts.RefreshReuseLeeway {
+			return errUnauthorized
+		}
+		s.log.Warn("refresh token reused; revoking the session", "session_id", session.ID, "user_id", session.UserID)
+		if err := s.revoke(ctx, session.ID); err != nil {
+			return err
+		}
+		return ErrRefreshReused
+	case ErrorCode(err) == ENotFound:
+		return errUnauthorized
+	}
+	return err
+}
+
+// liveUser returns the session's user, or revokes the session and answers
+// EUserBlocked when the user is disabled.
+func (s *Service) liveUser(ctx context.Context, userID, sessionID string) (*User, error) {
+	user, err := s.users.UserByID(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	if user.Disabled {
-		if err := s.revoke(ctx, session.ID); err != nil {
+		if err := s.revoke(ctx, sessionID); err != nil {
 			return nil, err
 		}
-		return nil, Errorf(EUserBlocked, "this account is disabled")
+		return nil, errBlocked
 	}
-	return &LoginResult{Tokens: tokens, User: user}, nil
+	return user, nil
 }
 
 // Verify returns the live session of an access token. It is the hot path:
@@ -158,6 +196,9 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, err
 	if !now.Before(session.AccessExpiresAt) {
 		return nil, errUnauthorized
 	}
+	if err := s.confirm(ctx, session); err != nil {
+		return nil, err
+	}
 	if now.Sub(session.LastUsedAt) >= s.opts.TouchInterval {
 		if err := s.sessions.TouchSession(ctx, session.ID, now); err != nil {
 			s.log.Warn("touching session", "session_id", session.ID, "err", err)
@@ -175,14 +216,18 @@ func (s *Service) Logout(ctx context.Context, session *Session) error {
 	return s.revoke(ctx, session.ID)
 }
 
+// revoke ends sessions: in the ledger first, so that no loss of the
+// session store can bring them back, then in the store. A ledger that
+// fails does not keep the sessions alive now; the caller answers its error.
 func (s *Service) revoke(ctx context.Context, sessionIDs ...string) error {
+	ledgerErr := s.recordRevoked(ctx, sessionIDs)
 	for _, id := range sessionIDs {
 		if err := s.sessions.RevokeSession(ctx, id); err != nil {
 			return err
 		}
 	}
 	s.forget(ctx, sessionIDs...)
-	return nil
+	return ledgerErr
 }
 
 func (s *Service) newTokens(now time.Time) Tokens {

@@ -149,6 +149,9 @@ func (db *DB) Users() miniauth.UserStore { return db.Store }
 // Sessions returns the session store (sessions in the same file).
 func (db *DB) Sessions() miniauth.SessionStore { return db.Store }
 
+// Ledger returns the session ledger, for sessions kept in Redis.
+func (db *DB) Ledger() miniauth.SessionLedger { return db.Store }
+
 // Close closes the database.
 func (db *DB) Close() error {
 	db.Store.Close()

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/miniauth/miniauth"
 )
 
 // Config is the whole configuration. The toml tags are also the environment
@@ -46,6 +48,12 @@ type DB struct {
 
 type Redis struct {
 	URL string `toml:"url"`
+	// RequireAOF refuses to start on a Redis without appendonly, whose
+	// restart loses acknowledged sessions.
+	RequireAOF bool `toml:"require_aof"`
+	// ClockSkew is how far apart the nodes' clocks may be; it widens the
+	// window of sessions checked against the database after a Redis restart.
+	ClockSkew Duration `toml:"clock_skew"`
 }
 
 type WeChat struct {
@@ -68,6 +76,9 @@ type Tokens struct {
 	AccessTTL  Duration `toml:"access_ttl"`
 	RefreshTTL Duration `toml:"refresh_ttl"`
 	CacheTTL   Duration `toml:"cache_ttl"` // how long verify trusts a session without asking the store
+	// RefreshReuseLeeway: a refresh token presented again less than this
+	// after its rotation answers 401 without ending the session; 0 turns it off.
+	RefreshReuseLeeway Duration `toml:"refresh_reuse_leeway"`
 }
 
 type Admin struct {
@@ -93,11 +104,14 @@ func Default() Config {
 			AuthBurst: 20,
 		},
 		Data:   Data{Dir: "./data"},
+		Redis:  Redis{RequireAOF: true, ClockSkew: Duration{miniauth.DefaultClockSkew}},
 		WeChat: WeChat{BaseURL: "https://api.weixin.qq.com", Timeout: Duration{5 * time.Second}, TokenMode: "stable"},
 		Tokens: Tokens{
 			AccessTTL:  Duration{2 * time.Hour},
 			RefreshTTL: Duration{30 * 24 * time.Hour},
 			CacheTTL:   Duration{800 * time.Millisecond},
+
+			RefreshReuseLeeway: Duration{miniauth.DefaultRefreshReuseLeeway},
 		},
 		Log: Log{Level: "info", Format: "json"},
 	}
@@ -232,6 +246,12 @@ func (c Config) validate() []string {
 	if c.Tokens.CacheTTL.Duration < 0 || c.Tokens.CacheTTL.Duration > time.Minute {
 		bad("tokens.cache_ttl", "must be between 0 and 1m")
 	}
+	if c.Tokens.RefreshReuseLeeway.Duration < 0 || c.Tokens.RefreshReuseLeeway.Duration > maxRefreshReuseLeeway {
+		bad("tokens.refresh_reuse_leeway", "must be between 0 and %v", maxRefreshReuseLeeway)
+	}
+	if c.Redis.ClockSkew.Duration <= 0 || c.Redis.ClockSkew.Duration > maxClockSkew {
+		bad("redis.clock_skew", "must be positive and at most %v", maxClockSkew)
+	}
 	if c.Admin.Token != "" && len(c.Admin.Token) < 32 {
 		bad("admin.token", "must be at least 32 characters")
 	}
@@ -243,6 +263,14 @@ func (c Config) validate() []string {
 	}
 	return p
 }
+
+// Bounds of the settings above. A reuse leeway is a grace for a client
+// racing itself, not a second lifetime of the token; a clock skew past a
+// minute is a broken clock, not a margin.
+const (
+	maxRefreshReuseLeeway = 5 * time.Minute
+	maxClockSkew          = time.Minute
+)
 
 func oneOf(s string, options ...string) bool {
 	for _, o := range options {

@@ -24,6 +24,9 @@ func TestDefaultsAreDevMode(t *testing.T) {
 	if cfg.HTTP.Addr != "127.0.0.1:8080" || cfg.HTTP.BodyLimit != 64<<10 || cfg.Tokens.AccessTTL.Duration != 2*time.Hour {
 		t.Errorf("defaults: %+v", cfg)
 	}
+	if !cfg.Redis.RequireAOF || cfg.Redis.ClockSkew.Duration != 5*time.Second || cfg.Tokens.RefreshReuseLeeway.Duration != 10*time.Second {
+		t.Errorf("ledger defaults: %+v, %+v", cfg.Redis, cfg.Tokens)
+	}
 	if !strings.HasPrefix(cfg.DatabaseURL(), "sqlite:///") || !strings.HasSuffix(cfg.DatabaseURL(), "/data/miniauth.db") {
 		t.Errorf("DatabaseURL = %q", cfg.DatabaseURL())
 	}
@@ -148,6 +151,14 @@ func TestValidationEdges(t *testing.T) {
 		{"postgres url", []string{"MINIAUTH_DB_URL=postgres://u:p@127.0.0.1:5432/db"}, true},
 		{"mysql url", []string{"MINIAUTH_DB_URL=mysql://u:p@127.0.0.1:3306/db"}, true},
 		{"address without port", []string{"MINIAUTH_HTTP_ADDR=localhost"}, false},
+		{"reuse leeway off", []string{"MINIAUTH_TOKENS_REFRESH_REUSE_LEEWAY=0s"}, true},
+		{"reuse leeway at its maximum", []string{"MINIAUTH_TOKENS_REFRESH_REUSE_LEEWAY=5m"}, true},
+		{"reuse leeway past it", []string{"MINIAUTH_TOKENS_REFRESH_REUSE_LEEWAY=5m1s"}, false},
+		{"negative reuse leeway", []string{"MINIAUTH_TOKENS_REFRESH_REUSE_LEEWAY=-1s"}, false},
+		{"redis without aof allowed", []string{"MINIAUTH_REDIS_REQUIRE_AOF=false"}, true},
+		{"clock skew at its maximum", []string{"MINIAUTH_REDIS_CLOCK_SKEW=1m"}, true},
+		{"clock skew past it", []string{"MINIAUTH_REDIS_CLOCK_SKEW=61s"}, false},
+		{"clock skew zero", []string{"MINIAUTH_REDIS_CLOCK_SKEW=0s"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -133,7 +133,11 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		AccessTTL:  cfg.Tokens.AccessTTL.Duration,
 		RefreshTTL: cfg.Tokens.RefreshTTL.Duration,
 		CacheTTL:   cacheTTL(cfg.Tokens.CacheTTL.Duration),
-		Logger:     logger,
+		// The configuration's 0 (off) is the service's negative.
+		RefreshReuseLeeway: cacheTTL(cfg.Tokens.RefreshReuseLeeway.Duration),
+		Ledger:             st.ledger,
+		Boundary:           st.boundary,
+		Logger:             logger,
 	})
 	api, err := httpapi.New(httpapi.Options{
 		Service:        svc,
@@ -186,7 +190,7 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 }
 
 // cacheTTL turns the configuration's "0 means off" into the service's
-// "negative means off".
+// "negative means off" (for the cache TTL and the reuse leeway).
 func cacheTTL(d time.Duration) time.Duration {
 	if d == 0 {
 		return -1

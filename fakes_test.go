@@ -121,6 +121,27 @@ func (f *fakeSessions) RotateRefresh(_ context.Context, hash string, r Rotation)
 	return nil, Errorf(ENotFound, "no session")
 }
 
+// copyAll and restore stand for a snapshot and a restart that loads it.
+func (f *fakeSessions) copyAll() map[string]Session {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]Session{}
+	for id, s := range f.sessions {
+		out[id] = *s
+	}
+	return out
+}
+
+func (f *fakeSessions) restore(snap map[string]Session) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sessions = map[string]*Session{}
+	for id, s := range snap {
+		c := s
+		f.sessions[id] = &c
+	}
+}
+
 func (f *fakeSessions) RevokeSession(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -18,7 +18,11 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, error) 
 // session of the user on every node (within the cache TTL at most) and
 // refuses later logins with EUserBlocked.
 //
-// Errors: ENotFound.
+// The flag is set before the sessions are listed: a login that creates a
+// session the listing misses reads the flag again after creating it (see
+// Login), so no session of a disabled user survives.
+//
+// Errors: ENotFound, EUpstreamUnavailable.
 func (s *Service) SetUserDisabled(ctx context.Context, id string, disabled bool) (*User, error) {
 	user, err := s.users.UpdateUser(ctx, id, UserUpdate{Disabled: &disabled, UpdatedAt: s.opts.Now()})
 	if err != nil {
@@ -37,14 +41,16 @@ func (s *Service) UserSessions(ctx context.Context, userID string) ([]*Session, 
 	return s.sessions.UserSessions(ctx, userID)
 }
 
-// RevokeUserSessions ends every session of a user and returns how many.
+// RevokeUserSessions ends every session of a user and returns how many:
+// in the ledger first, then in the session store.
 func (s *Service) RevokeUserSessions(ctx context.Context, userID string) (int, error) {
+	ledgerErr := s.recordUserSessionsEnded(ctx, userID)
 	ids, err := s.sessions.RevokeUserSessions(ctx, userID)
 	if err != nil {
 		return 0, err
 	}
 	s.forget(ctx, ids...)
-	return len(ids), nil
+	return len(ids), ledgerErr
 }
 
 // RevokeSession ends one session.

@@ -44,7 +44,14 @@ type LoginResult struct {
 
 const maxCodeLength = 512
 
-var errUnauthorized = Errorf(EUnauthorized, "missing, malformed, expired or revoked token")
+var (
+	errUnauthorized = Errorf(EUnauthorized, "missing, malformed, expired or revoked token")
+	// errJustRotated answers a refresh token rotated away within the reuse
+	// leeway: most likely the client racing itself, so the throttle does not
+	// count it either.
+	errJustRotated = Errorf(EUnauthorized, "refresh token was just rotated by another request")
+	errBlocked      = Errorf(EUserBlocked, "this account is disabled")
+)
 
 // Login exchanges a wx.login() code with WeChat, finds or creates the user,
 // and starts a session.
@@ -88,7 +95,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 		return nil, err
 	}
 	if user.Disabled {
-		return nil, Errorf(EUserBlocked, "this account is disabled")
+		return nil, errBlocked
 	}
 	tokens := s.newTokens(now)
 	session := &Session{
@@ -105,8 +112,16 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 		LastUsedAt:       now,
 		AccessExpiresAt:  tokens.AccessExpiresAt,
 		RefreshExpiresAt: tokens.RefreshExpiresAt,
+		IssuedAt:         now,
 	}
 	if err := s.sessions.CreateSession(ctx, session); err != nil {
+		return nil, err
+	}
+	// A disable may have come between the check above and the session's
+	// creation, and listed the user's sessions before this one existed.
+	// Disabling sets the flag before it lists them, so reading the flag
+	// again now closes the gap.
+	if user, err = s.liveUser(ctx, user.ID, session.ID); err != nil {
 		return nil, err
 	}
 	if err := s.signAccess(&tokens, session); err != nil {
@@ -116,7 +131,8 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 }
 
 // Refresh rotates a session's tokens. The presented refresh token stops
-// working; presenting it again revokes the whole session.
+// working; presenting it again within the reuse leeway answers
+// EUnauthorized, and later revokes the whole session.
 //
 // Errors: EUnauthorized, EUserBlocked, ERateLimited (too many failures: see
 // ThrottleLimits), EUpstreamUnavailable.
@@ -132,43 +148,69 @@ func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (_ *LoginResu
 	}
 	now := s.opts.Now()
 	tokens := s.newTokens(now)
-	session, err := s.sessions.RotateRefresh(ctx, HashToken(refreshToken), Rotation{
+	presented := HashToken(refreshToken)
+	session, err := s.sessions.RotateRefresh(ctx, presented, Rotation{
 		AccessHash:       tokens.accessHash,
 		RefreshHash:      HashToken(tokens.RefreshToken),
 		AccessExpiresAt:  tokens.AccessExpiresAt,
 		RefreshExpiresAt: tokens.RefreshExpiresAt,
 		At:               now,
 	})
-	switch {
-	case errors.Is(err, ErrRefreshReused) && session != nil:
-		s.log.Warn("refresh token reused; revoking the session", "session_id", session.ID, "user_id", session.UserID)
-		if err := s.revoke(ctx, session.ID); err != nil {
-			return nil, err
-		}
-		return nil, ErrRefreshReused
-	case ErrorCode(err) == ENotFound:
-		return nil, errUnauthorized
-	case err != nil:
-		return nil, err
+	if err != nil {
+		return nil, s.refreshFailed(ctx, session, err, now)
 	}
 	// Other nodes may still hold the old access token in their caches.
 	s.forget(ctx, session.ID)
 	try.attribute(session.AppID, session.OpenID)
-
-	user, err := s.users.UserByID(ctx, session.UserID)
-	if err != nil {
+	if err := s.recordRotation(ctx, session, presented, now); err != nil {
 		return nil, err
 	}
-	if user.Disabled {
-		if err := s.revoke(ctx, session.ID); err != nil {
-			return nil, err
-		}
-		return nil, Errorf(EUserBlocked, "this account is disabled")
+	user, err := s.liveUser(ctx, session.UserID, session.ID)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.signAccess(&tokens, session); err != nil {
 		return nil, err
 	}
 	return &LoginResult{Tokens: tokens, User: user}, nil
+}
+
+// refreshFailed turns a failed rotation into the answer. A reuse within the
+// leeway is most likely the client racing itself (several requests that
+// each refreshed): the winner's tokens must keep working, so it ends
+// nothing. Later, the token leaked: the session ends.
+func (s *Service) refreshFailed(ctx context.Context, session *Session, err error, now time.Time) error {
+	switch {
+	case errors.Is(err, ErrRefreshReused) && session != nil:
+		var reuse *RefreshReuse
+		if errors.As(err, &reuse) && !reuse.RotatedAt.IsZero() && now.Sub(reuse.RotatedAt) < s.opts.RefreshReuseLeeway {
+			return errJustRotated
+		}
+		s.log.Warn("refresh token reused; revoking the session", "session_id", session.ID, "user_id", session.UserID)
+		if err := s.revoke(ctx, session.ID); err != nil {
+			return err
+		}
+		return ErrRefreshReused
+	case ErrorCode(err) == ENotFound:
+		return errUnauthorized
+	}
+	return err
+}
+
+// liveUser returns the session's user, or revokes the session and answers
+// EUserBlocked when the user is disabled.
+func (s *Service) liveUser(ctx context.Context, userID, sessionID string) (*User, error) {
+	user, err := s.users.UserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if user.Disabled {
+		if err := s.revoke(ctx, sessionID); err != nil {
+			return nil, err
+		}
+		return nil, errBlocked
+	}
+	return user, nil
 }
 
 // Verify returns the live session of an access token, opaque or signed.
@@ -204,6 +246,9 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, err
 	if !now.Before(session.AccessExpiresAt) || (signed && sid != session.ID) {
 		return nil, errUnauthorized
 	}
+	if err := s.confirm(ctx, session); err != nil {
+		return nil, err
+	}
 	session = s.touch(ctx, session, now)
 	s.cache.put(accessToken, session, now)
 	return session, nil
@@ -227,14 +272,18 @@ func (s *Service) Logout(ctx context.Context, session *Session) error {
 	return s.revoke(ctx, session.ID)
 }
 
+// revoke ends sessions: in the ledger first, so that no loss of the
+// session store can bring them back, then in the store. A ledger that
+// fails does not keep the sessions alive now; the caller answers its error.
 func (s *Service) revoke(ctx context.Context, sessionIDs ...string) error {
+	ledgerErr := s.recordRevoked(ctx, sessionIDs)
 	for _, id := range sessionIDs {
 		if err := s.sessions.RevokeSession(ctx, id); err != nil {
 			return err
 		}
 	}
 	s.forget(ctx, sessionIDs...)
-	return nil
+	return ledgerErr
 }
 
 // newTokens makes a refresh token and an access token. An opaque access

@@ -69,12 +69,13 @@ func (f *fakeUsers) Ping(context.Context) error                             { re
 type fakeSessions struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
-	used     map[string]string // rotated refresh hash -> session id
+	used     map[string]string    // rotated refresh hash -> session id
+	usedAt   map[string]time.Time // rotated refresh hash -> when
 	lookups  int
 }
 
 func newFakeSessions() *fakeSessions {
-	return &fakeSessions{sessions: map[string]*Session{}, used: map[string]string{}}
+	return &fakeSessions{sessions: map[string]*Session{}, used: map[string]string{}, usedAt: map[string]time.Time{}}
 }
 
 func (f *fakeSessions) CreateSession(_ context.Context, s *Session) error {
@@ -104,12 +105,13 @@ func (f *fakeSessions) RotateRefresh(_ context.Context, hash string, r Rotation)
 	if id, ok := f.used[hash]; ok {
 		if s, ok := f.sessions[id]; ok {
 			c := *s
-			return &c, ErrRefreshReused
+			return &c, &RefreshReuse{RotatedAt: f.usedAt[hash]}
 		}
 	}
 	for _, s := range f.sessions {
 		if s.RefreshHash == hash && r.At.Before(s.RefreshExpiresAt) {
 			f.used[hash] = s.ID
+			f.usedAt[hash] = r.At
 			s.AccessHash, s.RefreshHash = r.AccessHash, r.RefreshHash
 			s.AccessExpiresAt, s.RefreshExpiresAt, s.LastUsedAt = r.AccessExpiresAt, r.RefreshExpiresAt, r.At
 			c := *s
@@ -117,6 +119,27 @@ func (f *fakeSessions) RotateRefresh(_ context.Context, hash string, r Rotation)
 		}
 	}
 	return nil, Errorf(ENotFound, "no session")
+}
+
+// copyAll and restore stand for a snapshot and a restart that loads it.
+func (f *fakeSessions) copyAll() map[string]Session {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]Session{}
+	for id, s := range f.sessions {
+		out[id] = *s
+	}
+	return out
+}
+
+func (f *fakeSessions) restore(snap map[string]Session) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sessions = map[string]*Session{}
+	for id, s := range snap {
+		c := s
+		f.sessions[id] = &c
+	}
 }
 
 func (f *fakeSessions) RevokeSession(_ context.Context, id string) error {

@@ -30,6 +30,20 @@ type Options struct {
 	TouchInterval time.Duration
 	// PurgeInterval is how often expired sessions are deleted (default 10 minutes).
 	PurgeInterval time.Duration
+	// RefreshReuseLeeway is how long after its rotation a refresh token
+	// presented again is taken for a client that raced itself (401, the
+	// session lives on) rather than for a thief (the session ends). Default
+	// 10s; negative turns it off.
+	RefreshReuseLeeway time.Duration
+
+	// Ledger, set when sessions live in a store that may lose data
+	// (Redis), records every ending durably; sessions read from the store
+	// whose tokens were issued before Boundary are checked against it.
+	// Nil when the session store is its own truth (SQL).
+	Ledger SessionLedger
+	// Boundary goes with Ledger; nil checks every session loaded from the
+	// store against the ledger.
+	Boundary *TrustBoundary
 
 	// Failures counts failed logins and refreshes for Throttle; nil: no
 	// throttling. Throttle's zero limits are off (no defaults are filled in:
@@ -54,7 +68,13 @@ var DefaultOptions = Options{
 	CacheEntries:  100_000,
 	TouchInterval: time.Minute,
 	PurgeInterval: 10 * time.Minute,
+
+	RefreshReuseLeeway: DefaultRefreshReuseLeeway,
 }
+
+// DefaultRefreshReuseLeeway is the default of Options.RefreshReuseLeeway,
+// as Auth0's reuse interval and Okta's grace period.
+const DefaultRefreshReuseLeeway = 10 * time.Second
 
 func (o Options) withDefaults() Options {
 	d := DefaultOptions
@@ -76,6 +96,9 @@ func (o Options) withDefaults() Options {
 	if o.PurgeInterval <= 0 {
 		o.PurgeInterval = d.PurgeInterval
 	}
+	if o.RefreshReuseLeeway == 0 {
+		o.RefreshReuseLeeway = d.RefreshReuseLeeway
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -91,6 +114,8 @@ type Service struct {
 	users    UserStore
 	sessions SessionStore
 	events   SessionEvents // nil without Redis
+	ledger   SessionLedger // nil when sessions are their own truth
+	boundary *TrustBoundary
 	wechat   WeChat
 	opts     Options
 	cache    *sessionCache
@@ -106,6 +131,8 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		users:    users,
 		sessions: sessions,
 		events:   events,
+		ledger:   opts.Ledger,
+		boundary: opts.Boundary,
 		wechat:   wx,
 		opts:     opts,
 		cache:    newSessionCache(opts.CacheTTL, opts.CacheEntries),
@@ -138,13 +165,29 @@ func (s *Service) Run(ctx context.Context) {
 		case <-sweep.C:
 			s.cache.sweep(s.opts.Now())
 		case <-purge.C:
-			n, err := s.sessions.DeleteExpired(ctx, s.opts.Now())
-			if err != nil {
-				s.log.Warn("deleting expired sessions", "err", err)
-			} else if n > 0 {
-				s.log.Info("deleted expired sessions", "count", n)
-			}
+			s.purge(ctx)
 		}
+	}
+}
+
+// purge deletes expired sessions, and the ledger rows nothing can need any
+// more.
+func (s *Service) purge(ctx context.Context) {
+	now := s.opts.Now()
+	n, err := s.sessions.DeleteExpired(ctx, now)
+	if err != nil {
+		s.log.Warn("deleting expired sessions", "err", err)
+	} else if n > 0 {
+		s.log.Info("deleted expired sessions", "count", n)
+	}
+	if s.ledger == nil {
+		return
+	}
+	n, err = s.ledger.PurgeLedger(ctx, now)
+	if err != nil {
+		s.log.Warn("purging the session ledger", "err", err)
+	} else if n > 0 {
+		s.log.Info("purged the session ledger", "rows", n)
 	}
 }
 

@@ -179,6 +179,17 @@ func TestRefreshRotatesAndReuseRevokes(t *testing.T) {
 	if _, err := f.svc.Verify(ctx, next.AccessToken); err != nil {
 		t.Errorf("new access token: %v", err)
 	}
+	// Within the leeway: refused, and the winner's tokens live on.
+	f.clock.Add(DefaultRefreshReuseLeeway - time.Millisecond)
+	_, err = f.svc.Refresh(ctx, RefreshRequest{RefreshToken: res.RefreshToken})
+	if ErrorCode(err) != EUnauthorized || errors.Is(err, ErrRefreshReused) {
+		t.Fatalf("reuse within the leeway: err = %v, want a plain unauthorized", err)
+	}
+	if _, err := f.svc.Verify(ctx, next.AccessToken); err != nil {
+		t.Fatalf("a reuse within the leeway ended the session: %v", err)
+	}
+	// At the leeway: a thief; the whole session ends.
+	f.clock.Add(time.Millisecond)
 	_, err = f.svc.Refresh(ctx, RefreshRequest{RefreshToken: res.RefreshToken})
 	if !errors.Is(err, ErrRefreshReused) {
 		t.Fatalf("reuse: err = %v", err)

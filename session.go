@@ -22,6 +22,12 @@ type Session struct {
 	LastUsedAt       time.Time
 	AccessExpiresAt  time.Time
 	RefreshExpiresAt time.Time
+
+	// IssuedAt is when the current tokens were issued: the creation, or the
+	// last refresh. Stores that may lose acknowledged writes (Redis) keep
+	// it, so that a copy older than their last data loss is checked against
+	// the SessionLedger; the SQL stores, their own truth, leave it zero.
+	IssuedAt time.Time
 }
 
 // Rotation is what a refresh writes into a session: new token hashes and
@@ -51,10 +57,10 @@ type SessionStore interface {
 	// refreshHash as used, and returns the updated session. Only one of any
 	// number of concurrent calls with the same hash succeeds.
 	//
-	// Errors: ErrRefreshReused (code EUnauthorized) with the session when
-	// refreshHash is an earlier, already rotated refresh token of a session that
-	// still exists (the caller revokes it); ENotFound when the hash is unknown or
-	// expired.
+	// Errors: a *RefreshReuse (errors.Is ErrRefreshReused, code
+	// EUnauthorized) with the session when refreshHash is an earlier, already
+	// rotated refresh token of a session that still exists; ENotFound when the
+	// hash is unknown or expired.
 	RotateRefresh(ctx context.Context, refreshHash string, r Rotation) (*Session, error)
 
 	// RevokeSession deletes the session and everything that points to it. Revoking
@@ -78,10 +84,20 @@ type SessionStore interface {
 	Ping(ctx context.Context) error
 }
 
-// ErrRefreshReused is returned by RotateRefresh when a refresh token is
-// presented again after it was rotated: the token leaked or a client raced
-// itself, and the session must end.
+// ErrRefreshReused is returned when a refresh token is presented again after
+// it was rotated: the token leaked or a client raced itself. Past the reuse
+// leeway the session ends.
 var ErrRefreshReused = &Error{Code: EUnauthorized, Message: "refresh token was already used; the session is revoked"}
+
+// RefreshReuse is the error RotateRefresh returns for a refresh token that
+// was already rotated away: errors.Is(err, ErrRefreshReused) holds, and
+// RotatedAt (millisecond precision; zero when the store no longer knows)
+// says when the token was rotated, so that the caller can tell a client
+// that raced itself from a thief.
+type RefreshReuse struct{ RotatedAt time.Time }
+
+func (e *RefreshReuse) Error() string { return ErrRefreshReused.Error() }
+func (e *RefreshReuse) Unwrap() error { return ErrRefreshReused }
 
 // SessionEvents carries "this session changed or ended" between the nodes of
 // a deployment, so that each node's verify cache drops it at once. The redis

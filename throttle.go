@@ -192,9 +192,10 @@ func (t *throttle) count(ctx context.Context, err error, keys ...*throttleKey) {
 // malformed JSON or an unknown appid, costs nothing that a limit should
 // protect; http.auth_rate covers floods of them), and a reused refresh token:
 // it revokes its session at once, so there is nothing left to guess, and an
-// honest client racing itself would otherwise lock out its whole network.
+// honest client racing itself (a reuse within the leeway) would otherwise
+// lock out its whole network.
 func countsAsFailure(err error) bool {
-	if err == nil || errors.Is(err, ErrRefreshReused) {
+	if err == nil || errors.Is(err, ErrRefreshReused) || err == errJustRotated {
 		return false
 	}
 	switch ErrorCode(err) {

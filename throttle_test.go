@@ -157,8 +157,18 @@ func TestThrottleCountsRefreshFailuresButNotReuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Reuse revokes the session, and does not count: a client racing
-	// itself must not lock out its network.
+	// A reuse within the leeway is the client racing itself: it neither
+	// ends the session nor counts.
+	for range testLimits.IPFailures + 1 {
+		if _, err := f.svc.Refresh(ctx, RefreshRequest{RefreshToken: res.RefreshToken, IP: ip}); ErrorCode(err) != EUnauthorized {
+			t.Fatalf("reuse within the leeway: %v", err)
+		}
+	}
+	if w, _ := f.failures.Failures(ctx, ipKey(ip), f.clock.Now()); w.Count != 0 {
+		t.Errorf("%d failures counted for reuses within the leeway, want 0", w.Count)
+	}
+	f.clock.Add(DefaultRefreshReuseLeeway)
+	// Later, reuse revokes the session, and does not count either.
 	for range testLimits.IPFailures + 1 {
 		if _, err := f.svc.Refresh(ctx, RefreshRequest{RefreshToken: res.RefreshToken, IP: ip}); ErrorCode(err) != EUnauthorized {
 			t.Fatalf("reuse: %v", err)

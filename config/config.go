@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/miniauth/miniauth"
 )
 
 // Config is the whole configuration. The toml tags are also the environment
@@ -71,6 +73,12 @@ type DB struct {
 
 type Redis struct {
 	URL string `toml:"url"`
+	// RequireAOF refuses to start on a Redis without appendonly, whose
+	// restart loses acknowledged sessions.
+	RequireAOF bool `toml:"require_aof"`
+	// ClockSkew is how far apart the nodes' clocks may be; it widens the
+	// window of sessions checked against the database after a Redis restart.
+	ClockSkew Duration `toml:"clock_skew"`
 }
 
 type WeChat struct {
@@ -110,6 +118,9 @@ type Tokens struct {
 	// Callers of /api/v1/auth/introspect present one of these (several, so
 	// that they can be rotated). None: introspection refuses everyone.
 	IntrospectionSecrets []string `toml:"introspection_secrets"`
+	// RefreshReuseLeeway: a refresh token presented again less than this
+	// after its rotation answers 401 without ending the session; 0 turns it off.
+	RefreshReuseLeeway Duration `toml:"refresh_reuse_leeway"`
 }
 
 // JWT reports whether access tokens are signed JWTs.
@@ -141,6 +152,7 @@ func Default() Config {
 			IdleTimeout:       Duration{DefaultIdleTimeout},
 		},
 		Data:   Data{Dir: "./data"},
+		Redis:  Redis{RequireAOF: true, ClockSkew: Duration{miniauth.DefaultClockSkew}},
 		WeChat: WeChat{BaseURL: "https://api.weixin.qq.com", Timeout: Duration{5 * time.Second}, TokenMode: "stable"},
 		Tokens: Tokens{
 			AccessTTL:  Duration{2 * time.Hour},
@@ -152,6 +164,8 @@ func Default() Config {
 			KeyRotation: Duration{30 * 24 * time.Hour},
 			KeyReload:   Duration{time.Minute},
 			JWKSMaxAge:  Duration{10 * time.Minute},
+
+			RefreshReuseLeeway: Duration{miniauth.DefaultRefreshReuseLeeway},
 		},
 		Log:      Log{Level: "info", Format: "json"},
 		Throttle: defaultThrottle(),
@@ -297,6 +311,12 @@ func (c Config) validate() []string {
 		bad("tokens.cache_ttl", "must be between 0 and 1m")
 	}
 	p = append(p, c.validateSigning()...)
+	if c.Tokens.RefreshReuseLeeway.Duration < 0 || c.Tokens.RefreshReuseLeeway.Duration > maxRefreshReuseLeeway {
+		bad("tokens.refresh_reuse_leeway", "must be between 0 and %v", maxRefreshReuseLeeway)
+	}
+	if c.Redis.ClockSkew.Duration <= 0 || c.Redis.ClockSkew.Duration > maxClockSkew {
+		bad("redis.clock_skew", "must be positive and at most %v", maxClockSkew)
+	}
 	if c.Admin.Token != "" && len(c.Admin.Token) < 32 {
 		bad("admin.token", "must be at least 32 characters")
 	}
@@ -309,6 +329,14 @@ func (c Config) validate() []string {
 	c.Throttle.validate(bad)
 	return p
 }
+
+// Bounds of the settings above. A reuse leeway is a grace for a client
+// racing itself, not a second lifetime of the token; a clock skew past a
+// minute is a broken clock, not a margin.
+const (
+	maxRefreshReuseLeeway = 5 * time.Minute
+	maxClockSkew          = time.Minute
+)
 
 func oneOf(s string, options ...string) bool {
 	for _, o := range options {

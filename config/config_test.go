@@ -28,6 +28,9 @@ func TestDefaultsAreDevMode(t *testing.T) {
 		cfg.HTTP.IdleTimeout.Duration != config.DefaultIdleTimeout {
 		t.Errorf("connection defaults: %+v", cfg.HTTP)
 	}
+	if !cfg.Redis.RequireAOF || cfg.Redis.ClockSkew.Duration != 5*time.Second || cfg.Tokens.RefreshReuseLeeway.Duration != 10*time.Second {
+		t.Errorf("ledger defaults: %+v, %+v", cfg.Redis, cfg.Tokens)
+	}
 	if !strings.HasPrefix(cfg.DatabaseURL(), "sqlite:///") || !strings.HasSuffix(cfg.DatabaseURL(), "/data/miniauth.db") {
 		t.Errorf("DatabaseURL = %q", cfg.DatabaseURL())
 	}
@@ -181,6 +184,14 @@ func TestValidationEdges(t *testing.T) {
 		{"rotation equal to the delay", []string{"MINIAUTH_TOKENS_JWKS_MAX_AGE=1s", "MINIAUTH_TOKENS_KEY_RELOAD=1s", "MINIAUTH_TOKENS_KEY_ROTATION=3s"}, false},
 		{"introspection secret at its minimum", []string{"MINIAUTH_TOKENS_INTROSPECTION_SECRETS=" + strings.Repeat("s", 32) + "," + strings.Repeat("t", 40)}, true},
 		{"introspection secret too short", []string{"MINIAUTH_TOKENS_INTROSPECTION_SECRETS=" + strings.Repeat("s", 31)}, false},
+		{"reuse leeway off", []string{"MINIAUTH_TOKENS_REFRESH_REUSE_LEEWAY=0s"}, true},
+		{"reuse leeway at its maximum", []string{"MINIAUTH_TOKENS_REFRESH_REUSE_LEEWAY=5m"}, true},
+		{"reuse leeway past it", []string{"MINIAUTH_TOKENS_REFRESH_REUSE_LEEWAY=5m1s"}, false},
+		{"negative reuse leeway", []string{"MINIAUTH_TOKENS_REFRESH_REUSE_LEEWAY=-1s"}, false},
+		{"redis without aof allowed", []string{"MINIAUTH_REDIS_REQUIRE_AOF=false"}, true},
+		{"clock skew at its maximum", []string{"MINIAUTH_REDIS_CLOCK_SKEW=1m"}, true},
+		{"clock skew past it", []string{"MINIAUTH_REDIS_CLOCK_SKEW=61s"}, false},
+		{"clock skew zero", []string{"MINIAUTH_REDIS_CLOCK_SKEW=0s"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

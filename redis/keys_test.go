@@ -5,6 +5,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -70,6 +71,7 @@ func TestKeySlot(t *testing.T) {
 		"123456789":                     12739,
 		"miniauth:s:{abc}":              7638,
 		"miniauth:s:{abc}:used":         7638,
+		"miniauth:s:{abc}:rot":          7638,
 		"miniauth:at:deadbeef":          3122,
 		"foo{}bar":                      14292,
 		"{user1000}.following":          3443,
@@ -240,7 +242,7 @@ func TestKeyExpiryMatchesTokens(t *testing.T) {
 		want time.Time
 	}{
 		{k.session(s.ID), r.RefreshExpiresAt},
-		{k.used(s.ID), r.RefreshExpiresAt},
+		{k.rotated(s.ID), r.RefreshExpiresAt},
 		{k.access(r.AccessHash), r.AccessExpiresAt},
 		{k.refresh(r.RefreshHash), r.RefreshExpiresAt},
 		{k.refresh(s.RefreshHash), r.RefreshExpiresAt}, // kept to catch its reuse
@@ -266,7 +268,7 @@ func TestKeyExpiryMatchesTokens(t *testing.T) {
 
 	// Revoking leaves no key behind.
 	must(t, c.Sessions().RevokeSession(ctx, s.ID))
-	for _, key := range []string{k.session(s.ID), k.used(s.ID), k.access(r.AccessHash), k.refresh(r.RefreshHash), k.refresh(s.RefreshHash)} {
+	for _, key := range []string{k.session(s.ID), k.rotated(s.ID), k.access(r.AccessHash), k.refresh(r.RefreshHash), k.refresh(s.RefreshHash)} {
 		if got := pexpiretime(t, c, key); got != -2 {
 			t.Errorf("after revoke: %s still exists", key)
 		}
@@ -337,7 +339,33 @@ func TestScriptCacheFlushed(t *testing.T) {
 }
 
 func isReused(err error) bool {
-	return err == miniauth.ErrRefreshReused
+	return errors.Is(err, miniauth.ErrRefreshReused)
+}
+
+// A session rotated before the rotation times were kept has its rotated
+// hashes in a plain set: their reuse is still recognised (as one long ago,
+// past any leeway), and revoking deletes the set and its pointers.
+func TestLegacyRotatedSet(t *testing.T) {
+	c := openInternal(t)
+	ctx, k, now := context.Background(), c.keys, time.Now()
+	st := c.Sessions()
+	s := storetest.NewSession(miniauth.NewID(), now)
+	must(t, st.CreateSession(ctx, s))
+	old := miniauth.HashToken(miniauth.NewID())
+	must(t, c.rdb.SAdd(ctx, k.used(s.ID), old).Err())
+	must(t, c.rdb.Set(ctx, k.refresh(old), s.ID, time.Hour).Err())
+
+	_, err := st.RotateRefresh(ctx, old, storetest.NewRotation(now))
+	var reuse *miniauth.RefreshReuse
+	if !errors.As(err, &reuse) || !reuse.RotatedAt.IsZero() {
+		t.Fatalf("reuse of a legacy rotated hash: %#v, want a RefreshReuse with no time", err)
+	}
+	must(t, st.RevokeSession(ctx, s.ID))
+	for _, key := range []string{k.used(s.ID), k.refresh(old)} {
+		if got := pexpiretime(t, c, key); got != -2 {
+			t.Errorf("after revoke: %s still exists", key)
+		}
+	}
 }
 
 func must(t testing.TB, err error) {

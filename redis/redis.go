@@ -38,6 +38,15 @@ type Options struct {
 	// Logger receives the subscriber's connection changes. Default
 	// slog.Default().
 	Logger *slog.Logger
+
+	// InstanceSeen, when set, is called on every new connection, before
+	// any command runs on it, with the server's run_id
+	// (miniauth.TrustBoundary.InstanceSeen). Its error fails the connection.
+	InstanceSeen func(ctx context.Context, runID string) error
+
+	// AllowWithoutAOF lets Open accept a server without append-only
+	// persistence (with a loud warning) instead of failing with ErrNoAOF.
+	AllowWithoutAOF bool
 }
 
 // DefaultKeyPrefix is the KeyPrefix used when Options leaves it empty.
@@ -93,6 +102,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.InstanceSeen != nil {
+		ro.OnConnect = instanceHook(opts.InstanceSeen)
+	}
 	c := &Client{
 		rdb:  goredis.NewClient(ro),
 		keys: keys{prefix: opts.KeyPrefix},
@@ -102,7 +114,15 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 	c.events = &sessionEvents{c: c, backoffMin: 50 * time.Millisecond, backoffMax: 2 * time.Second, healthEvery: 5 * time.Second}
 	c.tokens = &accessTokenStore{c: c}
 
-	if err := c.checkServer(ctx); err != nil {
+	err = c.checkServer(ctx)
+	if err == nil {
+		err = c.checkPersistence(ctx, opts.AllowWithoutAOF)
+	}
+	if errors.Is(err, ErrNoAOF) {
+		c.rdb.Close()
+		return nil, err
+	}
+	if err != nil {
 		c.rdb.Close()
 		// Say where we looked, without the password.
 		where := redactURL(rawURL)
@@ -220,7 +240,12 @@ type keys struct{ prefix string }
 // session is the hash with all fields of one session.
 func (k keys) session(id string) string { return k.prefix + "s:{" + id + "}" }
 
-// used is the set of the session's rotated refresh hashes (same slot).
+// rotated maps the session's rotated refresh hashes to when they were
+// rotated (same slot).
+func (k keys) rotated(id string) string { return k.prefix + "s:{" + id + "}:rot" }
+
+// used is the set of rotated refresh hashes as written before rotated
+// existed (same slot): still read and deleted.
 func (k keys) used(id string) string { return k.prefix + "s:{" + id + "}:used" }
 
 // access points from an access-token hash to its session id.
@@ -269,7 +294,8 @@ func unavailable(err error) bool {
 		errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, syscall.EPIPE),
 		errors.Is(err, goredis.ErrPoolTimeout),
-		errors.Is(err, goredis.ErrClosed):
+		errors.Is(err, goredis.ErrClosed),
+		ledgerUnavailable(err): // a new connection's instance check
 		return true
 	}
 	// Server states in which it refuses work for a while: loading its data

@@ -38,8 +38,8 @@ func sameSession(t *testing.T, got, want *miniauth.Session) {
 		t.Fatalf("got no session, want %s", want.ID)
 	}
 	g, w := *got, *want
-	for _, p := range []*time.Time{&g.CreatedAt, &g.LastUsedAt, &g.AccessExpiresAt, &g.RefreshExpiresAt,
-		&w.CreatedAt, &w.LastUsedAt, &w.AccessExpiresAt, &w.RefreshExpiresAt} {
+	for _, p := range []*time.Time{&g.CreatedAt, &g.LastUsedAt, &g.AccessExpiresAt, &g.RefreshExpiresAt, &g.IssuedAt,
+		&w.CreatedAt, &w.LastUsedAt, &w.AccessExpiresAt, &w.RefreshExpiresAt, &w.IssuedAt} {
 		*p = p.UTC()
 	}
 	if g != w {
@@ -159,6 +159,7 @@ func TestSessionLifecycle(t *testing.T) {
 	want := *s
 	want.AccessHash, want.RefreshHash = r.AccessHash, r.RefreshHash
 	want.AccessExpiresAt, want.RefreshExpiresAt, want.LastUsedAt = r.AccessExpiresAt, r.RefreshExpiresAt, r.At
+	want.IssuedAt = r.At // the tokens' issue time, for the ledger's checks
 	sameSession(t, rotated, &want)
 	if _, err := st.SessionByAccessHash(ctx, s.AccessHash); code(err) != miniauth.ENotFound {
 		t.Errorf("old access token after rotation: %v, want not_found", err)

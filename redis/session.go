@@ -15,7 +15,10 @@ import (
 // sessionStore keeps sessions in Redis. Layout (P is the key prefix):
 //
 //	P s:{sid}        hash, every field of the session; expires at RefreshExpiresAt
-//	P s:{sid}:used   set of the session's rotated refresh hashes; same slot, same expiry
+//	P s:{sid}:rot    hash, rotated refresh hash -> when it was rotated (ms), for
+//	                 the reuse leeway; same slot, same expiry
+//	P s:{sid}:used   set of rotated refresh hashes, as written before the
+//	                 times were kept: still read (a reuse long ago) and deleted
 //	P at:<hash>      -> sid; expires at AccessExpiresAt
 //	P rt:<hash>      -> sid, for the current and the rotated refresh hashes;
 //	                 expires at RefreshExpiresAt
@@ -45,6 +48,7 @@ const (
 	fLastUsed    = "lu"
 	fAccessExp   = "aexp"
 	fRefreshExp  = "rexp"
+	fIssued      = "it" // when the current tokens were issued (ms)
 )
 
 // createSession writes the session hash unless the id is taken. Running it
@@ -86,34 +90,39 @@ return 1
 // rotateRefresh is the compare-and-swap of a refresh: only the caller that
 // presents the session's current refresh hash wins; a hash found among the
 // rotated ones is reuse.
-// KEYS: session, used. ARGV: old refresh hash, new access hash, new refresh
-// hash, access expiry ms, refresh expiry ms, at ms.
-// Returns {1, old access hash, fields...}, {2, fields...} on reuse, {0}.
+// KEYS: session, rotated, used (legacy). ARGV: old refresh hash, new access
+// hash, new refresh hash, access expiry ms, refresh expiry ms, at ms.
+// Returns {1, old access hash, fields...}, {2, rotated-at ms, fields...} on
+// reuse, {0}.
 var rotateRefresh = goredis.NewScript(`
 local cur = redis.call('HMGET', KEYS[1], 'rh', 'rexp', 'ah')
 if not cur[1] then return {0} end
 if cur[1] ~= ARGV[1] then
-  if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+  local at = redis.call('HGET', KEYS[2], ARGV[1])
+  if at then return {2, at, redis.call('HGETALL', KEYS[1])} end
+  if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then
     return {2, '', redis.call('HGETALL', KEYS[1])}
   end
   return {0}
 end
 if tonumber(cur[2]) <= tonumber(ARGV[6]) then return {0} end
-redis.call('HSET', KEYS[1], 'ah', ARGV[2], 'rh', ARGV[3], 'aexp', ARGV[4], 'rexp', ARGV[5], 'lu', ARGV[6])
-redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'ah', ARGV[2], 'rh', ARGV[3], 'aexp', ARGV[4], 'rexp', ARGV[5], 'lu', ARGV[6], 'it', ARGV[6])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[6])
 redis.call('PEXPIREAT', KEYS[1], ARGV[5])
 redis.call('PEXPIREAT', KEYS[2], ARGV[5])
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIREAT', KEYS[3], ARGV[5]) end
 return {1, cur[3] or '', redis.call('HGETALL', KEYS[1])}
 `)
 
-// revokeSession deletes the session and its used set and returns what the
-// caller needs to delete the pointers: {user id, access hash, refresh hash,
-// {used hashes}}, or {} when there was no session.
-// KEYS: session, used.
+// revokeSession deletes the session and its rotated hashes and returns
+// what the caller needs to delete the pointers: {user id, access hash,
+// refresh hash, {rotated hashes}}, or {} when there was no session.
+// KEYS: session, rotated, used (legacy).
 var revokeSession = goredis.NewScript(`
 local f = redis.call('HMGET', KEYS[1], 'uid', 'ah', 'rh')
-local used = redis.call('SMEMBERS', KEYS[2])
-redis.call('DEL', KEYS[1], KEYS[2])
+local used = redis.call('HKEYS', KEYS[2])
+for _, h in ipairs(redis.call('SMEMBERS', KEYS[3])) do table.insert(used, h) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 if not f[1] then return {} end
 return {f[1], f[2] or '', f[3] or '', used}
 `)
@@ -197,7 +206,7 @@ func (st *sessionStore) RotateRefresh(ctx context.Context, refreshHash string, r
 	p := st.c.pipe()
 	p.p.Do(ctx, "set", k.access(r.AccessHash), id, "pxat", aexp)
 	p.p.Do(ctx, "set", k.refresh(r.RefreshHash), id, "pxat", rexp)
-	swap := p.eval(ctx, rotateRefresh, []string{k.session(id), k.used(id)},
+	swap := p.eval(ctx, rotateRefresh, []string{k.session(id), k.rotated(id), k.used(id)},
 		refreshHash, r.AccessHash, r.RefreshHash, aexp, rexp, at)
 	if err := p.exec(ctx); err != nil {
 		return nil, wrapErr("rotate refresh", err)
@@ -229,7 +238,11 @@ func (st *sessionStore) RotateRefresh(ctx context.Context, refreshHash string, r
 		if s == nil {
 			return nil, notFound
 		}
-		return s, miniauth.ErrRefreshReused
+		reuse := &miniauth.RefreshReuse{}
+		if at, err := strconv.ParseInt(fmt.Sprint(res[1]), 10, 64); err == nil {
+			reuse.RotatedAt = fromMS(at)
+		}
+		return s, reuse
 	}
 	s, err := parseSessionReply(res)
 	if err != nil {
@@ -275,7 +288,7 @@ func (st *sessionStore) revoke(ctx context.Context, ids []string) ([]string, err
 	p := st.c.pipe()
 	calls := make([]*evalCall, len(ids))
 	for i, id := range ids {
-		calls[i] = p.eval(ctx, revokeSession, []string{k.session(id), k.used(id)})
+		calls[i] = p.eval(ctx, revokeSession, []string{k.session(id), k.rotated(id), k.used(id)})
 	}
 	if err := p.exec(ctx); err != nil {
 		return nil, wrapErr("revoke session", err)
@@ -410,6 +423,7 @@ func sessionFields(s *miniauth.Session) []any {
 		fLastUsed, ms(s.LastUsedAt),
 		fAccessExp, ms(s.AccessExpiresAt),
 		fRefreshExp, ms(s.RefreshExpiresAt),
+		fIssued, ms(s.IssuedAt),
 	}
 }
 
@@ -445,6 +459,11 @@ func parseSession(m map[string]string) (*miniauth.Session, error) {
 				fmt.Errorf("redis: session field %s: %w", f.name, err))
 		}
 		*f.dst = fromMS(v)
+	}
+	// Sessions written before the field existed have none: zero, which
+	// the service treats as issued before any trust boundary.
+	if v, err := strconv.ParseInt(m[fIssued], 10, 64); err == nil {
+		s.IssuedAt = fromMS(v)
 	}
 	return s, nil
 }

@@ -24,6 +24,7 @@ type backend struct {
 	name     string
 	users    func(t *testing.T) miniauth.UserStore
 	sessions func(t *testing.T) miniauth.SessionStore
+	ledger   func(t *testing.T) miniauth.SessionLedger
 }
 
 func cleanupClose(t *testing.T, c closer) {
@@ -75,21 +76,25 @@ var backends = []backend{
 		name:     "sqlite",
 		users:    func(t *testing.T) miniauth.UserStore { return openSQLite(t).Users() },
 		sessions: func(t *testing.T) miniauth.SessionStore { return openSQLite(t).Sessions() },
+		ledger:   func(t *testing.T) miniauth.SessionLedger { return openSQLite(t).Ledger() },
 	},
 	{
 		name:     "sqlite-memory",
 		users:    func(t *testing.T) miniauth.UserStore { return openSQLiteMemory(t).Users() },
 		sessions: func(t *testing.T) miniauth.SessionStore { return openSQLiteMemory(t).Sessions() },
+		ledger:   func(t *testing.T) miniauth.SessionLedger { return openSQLiteMemory(t).Ledger() },
 	},
 	{
 		name:     "postgres",
 		users:    func(t *testing.T) miniauth.UserStore { return openPostgres(t).Users() },
 		sessions: func(t *testing.T) miniauth.SessionStore { return openPostgres(t).Sessions() },
+		ledger:   func(t *testing.T) miniauth.SessionLedger { return openPostgres(t).Ledger() },
 	},
 	{
 		name:     "mysql",
 		users:    func(t *testing.T) miniauth.UserStore { return openMySQL(t).Users() },
 		sessions: func(t *testing.T) miniauth.SessionStore { return openMySQL(t).Sessions() },
+		ledger:   func(t *testing.T) miniauth.SessionLedger { return openMySQL(t).Ledger() },
 	},
 	{
 		// Sessions only; a fresh key prefix per call keeps each store empty
@@ -116,6 +121,9 @@ func TestBackends(t *testing.T) {
 			}
 			if b.sessions != nil {
 				t.Run("sessions", func(t *testing.T) { storetest.TestSessionStore(t, b.sessions) })
+			}
+			if b.ledger != nil {
+				t.Run("ledger", func(t *testing.T) { storetest.TestSessionLedger(t, b.ledger) })
 			}
 		})
 	}

@@ -30,6 +30,7 @@ func NewSession(userID string, at time.Time) *miniauth.Session {
 		LastUsedAt:       at,
 		AccessExpiresAt:  at.Add(2 * time.Hour),
 		RefreshExpiresAt: at.Add(30 * 24 * time.Hour),
+		IssuedAt:         at,
 	}
 }
 
@@ -62,6 +63,12 @@ func sameSession(t *testing.T, got, want *miniauth.Session) {
 		}
 	}
 	g.CreatedAt, g.LastUsedAt, g.AccessExpiresAt, g.RefreshExpiresAt = w.CreatedAt, w.LastUsedAt, w.AccessExpiresAt, w.RefreshExpiresAt
+	// IssuedAt is kept by the stores that may lose data (zero from the
+	// others): when kept, it is the creation's or the last rotation's.
+	if !g.IssuedAt.IsZero() && !g.IssuedAt.Equal(ms(w.IssuedAt)) {
+		t.Fatalf("session issued at %v, want %v", g.IssuedAt, ms(w.IssuedAt))
+	}
+	g.IssuedAt = w.IssuedAt
 	if g != w {
 		t.Fatalf("session\n got %+v\nwant %+v", g, w)
 	}
@@ -114,6 +121,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		want := *x
 		want.AccessHash, want.RefreshHash = r.AccessHash, r.RefreshHash
 		want.AccessExpiresAt, want.RefreshExpiresAt, want.LastUsedAt = r.AccessExpiresAt, r.RefreshExpiresAt, r.At
+		want.IssuedAt = r.At
 		sameSession(t, got, &want)
 
 		byAccess, err := s.SessionByAccessHash(c, r.AccessHash)
@@ -128,6 +136,17 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		r2 := NewRotation(now.Add(2 * time.Minute))
 		if _, err := s.RotateRefresh(c, r.RefreshHash, r2); err != nil {
 			t.Fatalf("second rotation: %v", err)
+		}
+		// Each rotated token keeps the time of its own rotation.
+		for _, used := range []struct {
+			hash string
+			at   time.Time
+		}{{x.RefreshHash, r.At}, {r.RefreshHash, r2.At}} {
+			_, err := s.RotateRefresh(c, used.hash, NewRotation(now.Add(3*time.Minute)))
+			var reuse *miniauth.RefreshReuse
+			if !errors.As(err, &reuse) || !reuse.RotatedAt.Equal(used.at) {
+				t.Fatalf("reuse: %#v, want a *RefreshReuse rotated at %v", err, used.at)
+			}
 		}
 	})
 
@@ -145,6 +164,12 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		got, err := s.RotateRefresh(c, x.RefreshHash, NewRotation(now.Add(2*time.Minute)))
 		if !errors.Is(err, miniauth.ErrRefreshReused) {
 			t.Fatalf("reuse: err %v, want ErrRefreshReused", err)
+		}
+		// The store remembers when the token was rotated away, for the
+		// reuse leeway.
+		var reuse *miniauth.RefreshReuse
+		if !errors.As(err, &reuse) || !reuse.RotatedAt.Equal(r.At) {
+			t.Fatalf("reuse: %#v, want a *RefreshReuse rotated at %v", err, r.At)
 		}
 		wantCode(t, err, miniauth.EUnauthorized)
 		if got == nil || got.ID != x.ID {

@@ -96,8 +96,9 @@ func TestClusterOnMySQLAndRedis(t *testing.T) {
 
 func testCluster(t *testing.T, dbURL, redisURL string) {
 	// A long cache TTL: only the Redis events can make revocations as fast
-	// as the contract asks.
-	c := startCluster(t, 3, "MINIAUTH_DB_URL="+dbURL, "MINIAUTH_REDIS_URL="+redisURL, "MINIAUTH_TOKENS_CACHE_TTL=30s")
+	// as the contract asks. No reuse leeway: a reuse revokes at once.
+	c := startCluster(t, 3, "MINIAUTH_DB_URL="+dbURL, "MINIAUTH_REDIS_URL="+redisURL, "MINIAUTH_TOKENS_CACHE_TTL=30s",
+		"MINIAUTH_TOKENS_REFRESH_REUSE_LEEWAY=0s")
 
 	t.Run("tokens travel and revocations reach every node", func(t *testing.T) {
 		a := c.login(t, 0, "")

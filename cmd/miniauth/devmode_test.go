@@ -12,7 +12,8 @@ import (
 )
 
 func TestDevModeLoginFlow(t *testing.T) {
-	n := startTestNode(t)
+	// A short reuse leeway, to see both sides of it.
+	n := startTestNode(t, "MINIAUTH_TOKENS_REFRESH_REUSE_LEEWAY=1s")
 	if !strings.Contains(n.banner.String(), "dev mode") || !strings.Contains(n.banner.String(), wxsim.DevAppID) {
 		t.Errorf("banner must say dev mode and the dev AppID:\n%s", n.banner)
 	}
@@ -51,7 +52,9 @@ func TestDevModeLoginFlow(t *testing.T) {
 		t.Errorf("expires_at %v (%v)", body["expires_at"], err)
 	}
 
-	// Refresh rotates; the old refresh token then revokes the session.
+	// Refresh rotates; the old refresh token, past the reuse leeway, then
+	// revokes the session.
+	refreshedAt := time.Now()
 	r := call(t, "POST", n.URL+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": a.RefreshToken})
 	b := decodeLogin(t, r)
 	if b.NewUser != nil {
@@ -63,6 +66,14 @@ func TestDevModeLoginFlow(t *testing.T) {
 	if got := call(t, "GET", n.URL+"/api/v1/auth/verify", b.AccessToken, nil); got.status != 200 {
 		t.Errorf("new access token: %d", got.status)
 	}
+	raced := call(t, "POST", n.URL+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": a.RefreshToken})
+	if raced.status != 401 || raced.errorCode(t) != "unauthorized" {
+		t.Errorf("refresh token reused within the leeway: %d %s", raced.status, raced.body)
+	}
+	if got := call(t, "GET", n.URL+"/api/v1/auth/verify", b.AccessToken, nil); got.status != 200 {
+		t.Errorf("a reuse within the leeway ended the session: %d", got.status)
+	}
+	time.Sleep(time.Until(refreshedAt.Add(1100 * time.Millisecond)))
 	reuse := call(t, "POST", n.URL+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": a.RefreshToken})
 	if reuse.status != 401 || reuse.errorCode(t) != "unauthorized" {
 		t.Errorf("reused refresh token: %d %s", reuse.status, reuse.body)

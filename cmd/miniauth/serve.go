@@ -143,7 +143,11 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		Throttle:   cfg.Throttle.Limits(),
 		Signer:     signerOf(keys),
 		Issuer:     issuer,
-		Logger:     logger,
+		// The configuration's 0 (off) is the service's negative.
+		RefreshReuseLeeway: cacheTTL(cfg.Tokens.RefreshReuseLeeway.Duration),
+		Ledger:             st.ledger,
+		Boundary:           st.boundary,
+		Logger:             logger,
 	})
 	api, err := httpapi.New(httpapi.Options{
 		Service:        svc,
@@ -230,7 +234,7 @@ func capConnections(ln net.Listener, maxConns int, logger *slog.Logger) *connlim
 }
 
 // cacheTTL turns the configuration's "0 means off" into the service's
-// "negative means off".
+// "negative means off" (for the cache TTL and the reuse leeway).
 func cacheTTL(d time.Duration) time.Duration {
 	if d == 0 {
 		return -1

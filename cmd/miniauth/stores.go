@@ -25,6 +25,7 @@ type database interface {
 	Users() miniauth.UserStore
 	Sessions() miniauth.SessionStore
 	SigningKeys() miniauth.SigningKeyStore
+	Ledger() miniauth.SessionLedger
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -36,6 +37,8 @@ type stores struct {
 	users        miniauth.UserStore
 	sessions     miniauth.SessionStore
 	events       miniauth.SessionEvents    // nil without Redis
+	ledger       miniauth.SessionLedger    // nil without Redis: SQL sessions are their own truth
+	boundary     *miniauth.TrustBoundary   // nil without Redis
 	accessTokens miniauth.AccessTokenStore // in-process without Redis
 	failures     miniauth.FailureCounter   // in-process without Redis
 	signingKeys  miniauth.SigningKeyStore  // always in the SQL database
@@ -64,7 +67,20 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		return st, nil
 	}
 	redis.RouteDriverLogs(logger)
-	rc, err := redis.Open(ctx, cfg.Redis.URL, redis.Options{Logger: logger.With("component", "redis")})
+	// Redis may lose acknowledged writes; the ledger in the database keeps
+	// what ended ended, and every new Redis connection reports its
+	// instance first, so that sessions older than a data loss get checked.
+	st.ledger = db.Ledger()
+	st.boundary = miniauth.NewTrustBoundary(st.ledger, cfg.Redis.ClockSkew.Duration, nil)
+	rc, err := redis.Open(ctx, cfg.Redis.URL, redis.Options{
+		Logger:          logger.With("component", "redis"),
+		InstanceSeen:    st.boundary.InstanceSeen,
+		AllowWithoutAOF: !cfg.Redis.RequireAOF,
+	})
+	if errors.Is(err, redis.ErrNoAOF) {
+		st.close()
+		return nil, fmt.Errorf("%w (or, knowing the cost, set MINIAUTH_REDIS_REQUIRE_AOF=false, redis.require_aof)", err)
+	}
 	if err != nil {
 		st.close()
 		return nil, fmt.Errorf("redis: %w", err)

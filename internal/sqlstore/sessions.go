@@ -24,7 +24,7 @@ const (
 	qRotate = `UPDATE sessions SET access_hash = ?, refresh_hash = ?, access_expires_at = ?, refresh_expires_at = ?,
 		last_used_at = ? WHERE refresh_hash = ? AND refresh_expires_at > ?`
 	qInsertUsed     = `INSERT INTO used_refresh_tokens (refresh_hash, session_id, used_at) VALUES (?, ?, ?)`
-	qUsedSession    = `SELECT session_id FROM used_refresh_tokens WHERE refresh_hash = ?`
+	qUsedSession    = `SELECT session_id, used_at FROM used_refresh_tokens WHERE refresh_hash = ?`
 	qDeleteSession  = `DELETE FROM sessions WHERE id = ?`
 	qUserSessionIDs = `SELECT id FROM sessions WHERE user_id = ?`
 	qUserSessions   = `SELECT ` + sessionColumns + ` FROM sessions WHERE user_id = ? AND refresh_expires_at > ?
@@ -74,61 +74,64 @@ func (s *Store) SessionByAccessHash(ctx context.Context, accessHash string) (*mi
 // current, unexpired refresh token; see miniauth.SessionStore.
 func (s *Store) RotateRefresh(ctx context.Context, refreshHash string, r miniauth.Rotation) (*miniauth.Session, error) {
 	var x *miniauth.Session
-	var reused bool
+	var reusedAt time.Time
 	err := s.inTx(ctx, "rotate refresh token", func(tx *Tx) error {
 		var err error
-		x, reused, err = tx.rotateRefresh(refreshHash, r)
+		x, reusedAt, err = tx.rotateRefresh(refreshHash, r)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if reused {
-		return x, miniauth.ErrRefreshReused
+	if !reusedAt.IsZero() {
+		return x, &miniauth.RefreshReuse{RotatedAt: reusedAt}
 	}
 	return x, nil
 }
 
-func (tx *Tx) rotateRefresh(refreshHash string, r miniauth.Rotation) (x *miniauth.Session, reused bool, err error) {
+// rotateRefresh returns the rotated session, or the session whose earlier
+// refresh token refreshHash is, with the time it was rotated (reusedAt).
+func (tx *Tx) rotateRefresh(refreshHash string, r miniauth.Rotation) (x *miniauth.Session, reusedAt time.Time, err error) {
 	s := tx.s
 	res, err := tx.exec(qRotate, r.AccessHash, r.RefreshHash, s.t(r.AccessExpiresAt), s.t(r.RefreshExpiresAt),
 		s.t(r.At), refreshHash, s.t(r.At))
 	if err != nil {
-		return nil, false, err
+		return nil, time.Time{}, err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return nil, false, err
+		return nil, time.Time{}, err
 	}
 	if n == 1 {
 		x, err := scanSession(tx.queryRow(qSessionByRefresh, r.RefreshHash))
 		if err != nil {
-			return nil, false, err
+			return nil, time.Time{}, err
 		}
 		if _, err := tx.exec(qInsertUsed, refreshHash, x.ID, s.t(r.At)); err != nil {
-			return nil, false, err
+			return nil, time.Time{}, err
 		}
-		return x, false, nil
+		return x, time.Time{}, nil
 	}
 
 	// Not the current token of any session: an earlier one (reuse), or
 	// unknown, or expired.
 	var id string
-	err = tx.queryRow(qUsedSession, refreshHash).Scan(&id)
+	var usedAt time.Time
+	err = tx.queryRow(qUsedSession, refreshHash).Scan(&id, msTime{&usedAt})
 	if isNoRows(err) {
-		return nil, false, notFound("refresh token")
+		return nil, time.Time{}, notFound("refresh token")
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, time.Time{}, err
 	}
 	x, err = scanSession(tx.queryRow(qSessionByID, id))
 	if isNoRows(err) { // the used-token rows go with their session; belt and braces
-		return nil, false, notFound("refresh token")
+		return nil, time.Time{}, notFound("refresh token")
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, time.Time{}, err
 	}
-	return x, true, nil
+	return x, usedAt, nil
 }
 
 // RevokeSession deletes the session; its used refresh hashes go with it

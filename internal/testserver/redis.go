@@ -24,12 +24,33 @@ func Redis(t testing.TB) string {
 	return sharedRedis.get(t, startRedis).URL
 }
 
-// NewRedis starts a Redis server for this test alone. The test may Stop and
-// Start it again (same port, same directory) to simulate an outage; it is
+// NewRedis starts a Redis server for this test alone, with append-only
+// persistence fsynced on every write. The test may Stop (or Kill) and Start
+// it again (same port, same directory) to simulate an outage; it is
 // stopped and removed at the end of the test.
 func NewRedis(t testing.TB) *Server {
 	t.Helper()
-	s, err := startRedis()
+	return NewRedisWith(t, RedisConfig{AppendFsync: "always"})
+}
+
+// RedisConfig chooses a test Redis's persistence.
+type RedisConfig struct {
+	// AppendFsync turns append-only persistence on with this fsync policy
+	// ("always", "everysec", "no"); empty leaves it off, as redis-server's
+	// own default does.
+	AppendFsync string
+	// Save is the snapshot schedule ("3600 1 300 100", say); empty takes
+	// none. Snapshots can also be taken on demand with SAVE or BGSAVE.
+	Save string
+	// NoConfig renames CONFIG away, as managed Redis services do.
+	NoConfig bool
+}
+
+// NewRedisWith starts a Redis server for this test alone with cfg, as
+// NewRedis does.
+func NewRedisWith(t testing.TB, cfg RedisConfig) *Server {
+	t.Helper()
+	s, err := startRedisWith(cfg)
 	if err != nil {
 		skipOrFatal(t, err)
 	}
@@ -38,6 +59,12 @@ func NewRedis(t testing.TB) *Server {
 }
 
 func startRedis() (*Server, error) {
+	// Append-only, like a production Redis: a test that stops and starts
+	// the server finds its data again.
+	return startRedisWith(RedisConfig{AppendFsync: "always"})
+}
+
+func startRedisWith(cfg RedisConfig) (*Server, error) {
 	bin, ok := findBinary([]string{"redis-server"}, "/usr/bin", "/usr/local/bin", "/usr/sbin")
 	if !ok {
 		return nil, errNotInstalled(redisMissing)
@@ -52,10 +79,16 @@ func startRedis() (*Server, error) {
 		s.URL = "redis://" + addr + "/0"
 		s.argv = []string{bin,
 			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			// Append-only, like a production Redis: a test that stops
-			// and starts the server finds its data again.
-			"--dir", s.dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+			"--dir", s.dir, "--save", cfg.Save,
 			"--daemonize", "no", "--protected-mode", "no", "--logfile", "",
+		}
+		if cfg.AppendFsync != "" {
+			s.argv = append(s.argv, "--appendonly", "yes", "--appendfsync", cfg.AppendFsync)
+		} else {
+			s.argv = append(s.argv, "--appendonly", "no")
+		}
+		if cfg.NoConfig {
+			s.argv = append(s.argv, "--rename-command", "CONFIG", "")
 		}
 		s.ready = func(ctx context.Context) error { return redisPing(ctx, addr) }
 	})

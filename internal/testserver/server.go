@@ -124,6 +124,20 @@ func (s *Server) stopLocked() {
 	s.cmd, s.exited = nil, nil
 }
 
+// Kill kills the server process with SIGKILL, as a crash would: nothing is
+// flushed. Its directory stays, so that Start brings it back with whatever
+// it had made durable. Killing a stopped server does nothing.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	<-s.exited
+	s.cmd, s.exited = nil, nil
+}
+
 // close stops the server for good and removes its directory.
 func (s *Server) close() {
 	s.Stop()

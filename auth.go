@@ -50,7 +50,7 @@ var (
 	// leeway: most likely the client racing itself, so the throttle does not
 	// count it either.
 	errJustRotated = Errorf(EUnauthorized, "refresh token was just rotated by another request")
-	errBlocked      = Errorf(EUserBlocked, "this account is disabled")
+	errBlocked     = Errorf(EUserBlocked, "this account is disabled")
 )
 
 // Login exchanges a wx.login() code with WeChat, finds or creates the user,

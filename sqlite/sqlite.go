@@ -151,6 +151,7 @@ func (db *DB) Sessions() miniauth.SessionStore { return db.Store }
 
 // SigningKeys returns the store of the keys that sign JWT access tokens.
 func (db *DB) SigningKeys() miniauth.SigningKeyStore { return db.Store }
+
 // Ledger returns the session ledger, for sessions kept in Redis.
 func (db *DB) Ledger() miniauth.SessionLedger { return db.Store }
 

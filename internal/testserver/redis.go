@@ -37,17 +37,31 @@ func NewRedis(t testing.TB) *Server {
 	return s
 }
 
-func startRedis() (*Server, error) {
+func startRedis() (*Server, error) { return startRedisNode("Redis") }
+
+// redisBinary finds redis-server, which also runs Sentinel (--sentinel).
+func redisBinary() (string, error) {
 	bin, ok := findBinary([]string{"redis-server"}, "/usr/bin", "/usr/local/bin", "/usr/sbin")
 	if !ok {
-		return nil, errNotInstalled(redisMissing)
+		return "", errNotInstalled(redisMissing)
 	}
-	s, err := newServer("Redis", nil)
+	return bin, nil
+}
+
+// startRedisNode starts one redis-server with the options every test server
+// has, then extra ones (cluster mode, replicaof).
+func startRedisNode(name string, extra ...string) (*Server, error) {
+	bin, err := redisBinary()
+	if err != nil {
+		return nil, err
+	}
+	s, err := newServer(name, nil)
 	if err != nil {
 		return nil, err
 	}
 	s.stopSig = syscall.SIGTERM
 	err = startOnFreePort(s, func(port int) {
+		s.port = port
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		s.URL = "redis://" + addr + "/0"
 		s.argv = []string{bin,
@@ -57,6 +71,7 @@ func startRedis() (*Server, error) {
 			"--dir", s.dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always",
 			"--daemonize", "no", "--protected-mode", "no", "--logfile", "",
 		}
+		s.argv = append(s.argv, extra...)
 		s.ready = func(ctx context.Context) error { return redisPing(ctx, addr) }
 	})
 	if err != nil {

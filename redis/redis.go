@@ -346,6 +346,10 @@ func infoField(info, field string) string {
 	return ""
 }
 
+// Topology says what the URL named: "single server", "Redis Cluster" or
+// "Sentinel".
+func (c *Client) Topology() string { return c.topology.String() }
+
 // Sessions returns the session store.
 func (c *Client) Sessions() miniauth.SessionStore { return c.sessions }
 

@@ -58,9 +58,16 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		return st, nil
 	}
 	redis.RouteDriverLogs(logger)
-	rc, err := redis.Open(ctx, cfg.Redis.URL, redis.Options{Logger: logger.With("component", "redis")})
+	rc, err := redis.Open(ctx, cfg.Redis.URL, redis.Options{
+		Logger:       logger.With("component", "redis"),
+		WaitReplicas: cfg.Redis.WaitReplicas,
+		WaitTimeout:  cfg.Redis.WaitTimeout.Duration,
+	})
 	if err != nil {
 		st.close()
+		if miniauth.ErrorCode(err) == miniauth.EInvalidRequest {
+			return nil, fmt.Errorf("redis.url (MINIAUTH_REDIS_URL): %w", err)
+		}
 		return nil, fmt.Errorf("redis: %w", err)
 	}
 	st.sessions = rc.Sessions()
@@ -68,7 +75,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 	st.accessTokens = rc.AccessTokens()
 	st.checks = append(st.checks, httpapi.Check{Name: "redis", Ping: rc.Ping})
 	st.closers = append([]func() error{rc.Close}, st.closers...)
-	st.description += ", sessions in redis"
+	st.description += ", sessions in redis (" + rc.Topology() + ")"
 	return st, nil
 }
 

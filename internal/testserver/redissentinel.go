@@ -74,13 +74,15 @@ func startSentinelGroup(replicas int) (*SentinelGroup, error) {
 		g.close()
 		return nil, err
 	}
-	master, err := startRedisNode("Redis-master")
+	// No delay before the first full copy to a replica (default 5 s).
+	master, err := startRedisNode("Redis-master", "--repl-diskless-sync-delay", "0")
 	if err != nil {
 		return fail(err)
 	}
 	g.Data = append(g.Data, master)
 	for i := range replicas {
-		r, err := startRedisNode(fmt.Sprintf("Redis-replica-%d", i+1), "--replicaof", "127.0.0.1", strconv.Itoa(master.port))
+		r, err := startRedisNode(fmt.Sprintf("Redis-replica-%d", i+1), "--repl-diskless-sync-delay", "0",
+			"--replicaof", "127.0.0.1", strconv.Itoa(master.port))
 		if err != nil {
 			return fail(err)
 		}
@@ -89,14 +91,15 @@ func startSentinelGroup(replicas int) (*SentinelGroup, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	// The Sentinels learn the replicas from the master's INFO: start them
-	// once every replica is connected.
+	// once every replica is connected and has its first full copy (WAIT
+	// counts only those).
 	err = waitUntil(ctx, func(ctx context.Context) error {
 		info, err := redisDo(ctx, master.Addr(), "INFO", "replication")
 		if err != nil {
 			return err
 		}
-		if got := infoValue(info, "connected_slaves"); got != strconv.Itoa(replicas) {
-			return fmt.Errorf("%s of %d replicas connected", got, replicas)
+		if got := strings.Count(info, "state=online"); got != replicas {
+			return fmt.Errorf("%d of %d replicas online", got, replicas)
 		}
 		return nil
 	})

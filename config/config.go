@@ -79,6 +79,11 @@ type Redis struct {
 	// ClockSkew is how far apart the nodes' clocks may be; it widens the
 	// window of sessions checked against the database after a Redis restart.
 	ClockSkew Duration `toml:"clock_skew"`
+	// WaitReplicas > 0 makes every session write wait until that many
+	// replicas have it (Redis WAIT) and answer 503 when they do not
+	// within WaitTimeout; 0 does not wait. Not with Redis Cluster.
+	WaitReplicas int      `toml:"wait_replicas"`
+	WaitTimeout  Duration `toml:"wait_timeout"`
 }
 
 type WeChat struct {
@@ -135,6 +140,11 @@ type Log struct {
 	Format string `toml:"format"` // json or text
 }
 
+// DefaultRedisWaitTimeout bounds a write's wait for replicas: a replica on
+// the same network acknowledges within milliseconds, and a request must not
+// hang on one that is gone.
+const DefaultRedisWaitTimeout = 500 * time.Millisecond
+
 // Default returns the configuration before any file or variable.
 func Default() Config {
 	return Config{
@@ -152,7 +162,7 @@ func Default() Config {
 			IdleTimeout:       Duration{DefaultIdleTimeout},
 		},
 		Data:   Data{Dir: "./data"},
-		Redis:  Redis{RequireAOF: true, ClockSkew: Duration{miniauth.DefaultClockSkew}},
+		Redis:  Redis{RequireAOF: true, ClockSkew: Duration{miniauth.DefaultClockSkew}, WaitTimeout: Duration{DefaultRedisWaitTimeout}},
 		WeChat: WeChat{BaseURL: "https://api.weixin.qq.com", Timeout: Duration{5 * time.Second}, TokenMode: "stable"},
 		Tokens: Tokens{
 			AccessTTL:  Duration{2 * time.Hour},
@@ -269,9 +279,21 @@ func (c Config) validate() []string {
 		}
 	}
 	if c.Redis.URL != "" {
+		// The redis package checks the rest when it connects.
 		if u, err := url.Parse(c.Redis.URL); err != nil || !oneOf(u.Scheme, "redis", "rediss") || u.Host == "" {
-			bad("redis.url", "must look like redis://host:port/db")
+			bad("redis.url", "must look like redis://host:port/db, redis://host1:port1?addr=host2:port2 (Redis Cluster) or redis://sentinel:port/db?master_name=name (Sentinel)")
+		} else if c.Redis.WaitReplicas > 0 && (u.Query().Has("addr") || u.Query().Has("cluster")) && !u.Query().Has("master_name") {
+			bad("redis.wait_replicas", "is not supported with Redis Cluster")
 		}
+	}
+	if c.Redis.WaitReplicas < 0 {
+		bad("redis.wait_replicas", "must not be negative (0 does not wait)")
+	}
+	if c.Redis.WaitReplicas > 0 && c.Redis.URL == "" {
+		bad("redis.wait_replicas", "needs redis.url")
+	}
+	if c.Redis.WaitTimeout.Duration < time.Millisecond || c.Redis.WaitTimeout.Duration > 10*time.Second {
+		bad("redis.wait_timeout", "must be between 1ms and 10s")
 	}
 	if c.WeChat.AppID != "" && c.WeChat.Secret == "" {
 		bad("wechat.secret", "is required when wechat.appid is set")

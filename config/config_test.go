@@ -192,6 +192,17 @@ func TestValidationEdges(t *testing.T) {
 		{"clock skew at its maximum", []string{"MINIAUTH_REDIS_CLOCK_SKEW=1m"}, true},
 		{"clock skew past it", []string{"MINIAUTH_REDIS_CLOCK_SKEW=61s"}, false},
 		{"clock skew zero", []string{"MINIAUTH_REDIS_CLOCK_SKEW=0s"}, false},
+		{"redis cluster url", []string{"MINIAUTH_REDIS_URL=redis://h1:7000?addr=h2:7001&addr=h3:7002"}, true},
+		{"redis sentinel url", []string{"MINIAUTH_REDIS_URL=redis://s1:26379/0?master_name=m&addr=s2:26379"}, true},
+		{"redis address list without scheme", []string{"MINIAUTH_REDIS_URL=h1:7000,h2:7001"}, false},
+		{"wait for one replica", []string{"MINIAUTH_REDIS_URL=redis://s1:26379/0?master_name=m", "MINIAUTH_REDIS_WAIT_REPLICAS=1"}, true},
+		{"wait for replicas without redis", []string{"MINIAUTH_REDIS_WAIT_REPLICAS=1"}, false},
+		{"wait for replicas on a cluster", []string{"MINIAUTH_REDIS_URL=redis://h1:7000?addr=h2:7001", "MINIAUTH_REDIS_WAIT_REPLICAS=1"}, false},
+		{"negative wait", []string{"MINIAUTH_REDIS_URL=redis://h:1/0", "MINIAUTH_REDIS_WAIT_REPLICAS=-1"}, false},
+		{"wait timeout at its minimum", []string{"MINIAUTH_REDIS_WAIT_TIMEOUT=1ms"}, true},
+		{"wait timeout below it", []string{"MINIAUTH_REDIS_WAIT_TIMEOUT=999us"}, false},
+		{"wait timeout at its maximum", []string{"MINIAUTH_REDIS_WAIT_TIMEOUT=10s"}, true},
+		{"wait timeout above it", []string{"MINIAUTH_REDIS_WAIT_TIMEOUT=10001ms"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,217 +10,226 @@ import (
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/internal/testserver"
+	"github.com/miniauth/miniauth/redis"
 	"github.com/miniauth/miniauth/storetest"
 )
 
 func TestAccessTokenLoadSave(t *testing.T) {
-	ctx := context.Background()
-	st := open(t, testserver.Redis(t)).AccessTokens()
-	tok, err := st.LoadAccessToken(ctx, "wxapp")
-	must(t, err)
-	if tok != (miniauth.AccessToken{}) {
-		t.Fatalf("no token yet, got %+v", tok)
-	}
+	redis.ForEachDeployment(t, func(t *testing.T, redisURL string) {
+		ctx := context.Background()
+		st := open(t, redisURL).AccessTokens()
+		tok, err := st.LoadAccessToken(ctx, "wxapp")
+		must(t, err)
+		if tok != (miniauth.AccessToken{}) {
+			t.Fatalf("no token yet, got %+v", tok)
+		}
 
-	now := time.Now().Truncate(time.Millisecond)
-	f, ok, err := st.LockAccessToken(ctx, "wxapp", time.Minute)
-	must(t, err)
-	if !ok || f <= 0 {
-		t.Fatalf("LockAccessToken = %d, %v", f, ok)
-	}
-	if _, ok, _ := st.LockAccessToken(ctx, "wxapp", time.Minute); ok {
-		t.Fatal("a held lock was taken again")
-	}
-	if _, ok, _ := st.LockAccessToken(ctx, "otherapp", time.Minute); !ok {
-		t.Fatal("another app's lock is independent")
-	}
-	want := miniauth.AccessToken{Value: "AT-1", ExpiresAt: now.Add(2 * time.Hour), FetchedAt: now}
-	must(t, st.SaveAccessToken(ctx, "wxapp", f, want))
-	got, err := st.LoadAccessToken(ctx, "wxapp")
-	must(t, err)
-	if got.Value != want.Value || !got.ExpiresAt.Equal(want.ExpiresAt) || !got.FetchedAt.Equal(want.FetchedAt) {
-		t.Errorf("LoadAccessToken = %+v, want %+v", got, want)
-	}
-	// Saving released the lock.
-	f2, ok, err := st.LockAccessToken(ctx, "wxapp", time.Minute)
-	must(t, err)
-	if !ok || f2 <= f {
-		t.Fatalf("after save: LockAccessToken = %d, %v; want a fence above %d", f2, ok, f)
-	}
-	// Unlock with a stale fence does nothing; with the holder's releases.
-	must(t, st.UnlockAccessToken(ctx, "wxapp", f))
-	if _, ok, _ := st.LockAccessToken(ctx, "wxapp", time.Minute); ok {
-		t.Fatal("an old fence released the current holder's lock")
-	}
-	must(t, st.UnlockAccessToken(ctx, "wxapp", f2))
-	if _, ok, _ := st.LockAccessToken(ctx, "wxapp", time.Minute); !ok {
-		t.Fatal("the lock was not released")
-	}
+		now := time.Now().Truncate(time.Millisecond)
+		f, ok, err := st.LockAccessToken(ctx, "wxapp", time.Minute)
+		must(t, err)
+		if !ok || f <= 0 {
+			t.Fatalf("LockAccessToken = %d, %v", f, ok)
+		}
+		if _, ok, _ := st.LockAccessToken(ctx, "wxapp", time.Minute); ok {
+			t.Fatal("a held lock was taken again")
+		}
+		if _, ok, _ := st.LockAccessToken(ctx, "otherapp", time.Minute); !ok {
+			t.Fatal("another app's lock is independent")
+		}
+		want := miniauth.AccessToken{Value: "AT-1", ExpiresAt: now.Add(2 * time.Hour), FetchedAt: now}
+		must(t, st.SaveAccessToken(ctx, "wxapp", f, want))
+		got, err := st.LoadAccessToken(ctx, "wxapp")
+		must(t, err)
+		if got.Value != want.Value || !got.ExpiresAt.Equal(want.ExpiresAt) || !got.FetchedAt.Equal(want.FetchedAt) {
+			t.Errorf("LoadAccessToken = %+v, want %+v", got, want)
+		}
+		// Saving released the lock.
+		f2, ok, err := st.LockAccessToken(ctx, "wxapp", time.Minute)
+		must(t, err)
+		if !ok || f2 <= f {
+			t.Fatalf("after save: LockAccessToken = %d, %v; want a fence above %d", f2, ok, f)
+		}
+		// Unlock with a stale fence does nothing; with the holder's releases.
+		must(t, st.UnlockAccessToken(ctx, "wxapp", f))
+		if _, ok, _ := st.LockAccessToken(ctx, "wxapp", time.Minute); ok {
+			t.Fatal("an old fence released the current holder's lock")
+		}
+		must(t, st.UnlockAccessToken(ctx, "wxapp", f2))
+		if _, ok, _ := st.LockAccessToken(ctx, "wxapp", time.Minute); !ok {
+			t.Fatal("the lock was not released")
+		}
+	})
 }
 
 // Holder A's lock expires, B takes it; A's late save must not overwrite B's
 // newer token.
 func TestAccessTokenFencing(t *testing.T) {
-	ctx := context.Background()
-	st := open(t, testserver.Redis(t)).AccessTokens()
-	now := time.Now()
+	redis.ForEachDeployment(t, func(t *testing.T, redisURL string) {
+		ctx := context.Background()
+		st := open(t, redisURL).AccessTokens()
+		now := time.Now()
 
-	fa, ok, err := st.LockAccessToken(ctx, "wxapp", 50*time.Millisecond)
-	must(t, err)
-	if !ok {
-		t.Fatal("A did not get the lock")
-	}
-	// B polls until A's lock has expired.
-	var fb int64
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		f, ok, err := st.LockAccessToken(ctx, "wxapp", time.Minute)
+		fa, ok, err := st.LockAccessToken(ctx, "wxapp", 50*time.Millisecond)
 		must(t, err)
-		if ok {
-			fb = f
-			break
+		if !ok {
+			t.Fatal("A did not get the lock")
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("A's lock never expired")
+		// B polls until A's lock has expired.
+		var fb int64
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			f, ok, err := st.LockAccessToken(ctx, "wxapp", time.Minute)
+			must(t, err)
+			if ok {
+				fb = f
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("A's lock never expired")
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if fb <= fa {
-		t.Fatalf("B's fence %d is not above A's %d", fb, fa)
-	}
+		if fb <= fa {
+			t.Fatalf("B's fence %d is not above A's %d", fb, fa)
+		}
 
-	err = st.SaveAccessToken(ctx, "wxapp", fa, miniauth.AccessToken{Value: "from-A", ExpiresAt: now.Add(time.Hour)})
-	if !errors.Is(err, miniauth.ErrFenceLost) {
-		t.Fatalf("A's save = %v, want ErrFenceLost", err)
-	}
-	if tok, _ := st.LoadAccessToken(ctx, "wxapp"); tok.Value != "" {
-		t.Fatalf("A's save stored %q", tok.Value)
-	}
-	// A's failed save did not release B's lock.
-	if _, ok, _ := st.LockAccessToken(ctx, "wxapp", time.Minute); ok {
-		t.Fatal("A's failed save released B's lock")
-	}
-	must(t, st.SaveAccessToken(ctx, "wxapp", fb, miniauth.AccessToken{Value: "from-B", ExpiresAt: now.Add(time.Hour)}))
-	if tok, _ := st.LoadAccessToken(ctx, "wxapp"); tok.Value != "from-B" {
-		t.Fatalf("after B's save the token is %q", tok.Value)
-	}
+		err = st.SaveAccessToken(ctx, "wxapp", fa, miniauth.AccessToken{Value: "from-A", ExpiresAt: now.Add(time.Hour)})
+		if !errors.Is(err, miniauth.ErrFenceLost) {
+			t.Fatalf("A's save = %v, want ErrFenceLost", err)
+		}
+		if tok, _ := st.LoadAccessToken(ctx, "wxapp"); tok.Value != "" {
+			t.Fatalf("A's save stored %q", tok.Value)
+		}
+		// A's failed save did not release B's lock.
+		if _, ok, _ := st.LockAccessToken(ctx, "wxapp", time.Minute); ok {
+			t.Fatal("A's failed save released B's lock")
+		}
+		must(t, st.SaveAccessToken(ctx, "wxapp", fb, miniauth.AccessToken{Value: "from-B", ExpiresAt: now.Add(time.Hour)}))
+		if tok, _ := st.LoadAccessToken(ctx, "wxapp"); tok.Value != "from-B" {
+			t.Fatalf("after B's save the token is %q", tok.Value)
+		}
+	})
 }
 
 // Many nodes racing for the lock: exactly one gets it.
 func TestAccessTokenLockContention(t *testing.T) {
-	ctx := context.Background()
-	url := testserver.Redis(t)
-	c := open(t, url)
-	st := c.AccessTokens()
-	for round := range 5 {
-		var winners atomic.Int32
-		var fence atomic.Int64
+	redis.ForEachDeployment(t, func(t *testing.T, redisURL string) {
+		ctx := context.Background()
+		url := redisURL
+		c := open(t, url)
+		st := c.AccessTokens()
+		for round := range 5 {
+			var winners atomic.Int32
+			var fence atomic.Int64
+			var wg sync.WaitGroup
+			for range 20 {
+				wg.Go(func() {
+					f, ok, err := st.LockAccessToken(ctx, "wxapp", time.Minute)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if ok {
+						winners.Add(1)
+						fence.Store(f)
+					}
+				})
+			}
+			wg.Wait()
+			if winners.Load() != 1 {
+				t.Fatalf("round %d: %d holders at once", round, winners.Load())
+			}
+			must(t, st.SaveAccessToken(ctx, "wxapp", fence.Load(), miniauth.AccessToken{Value: "v", ExpiresAt: time.Now().Add(time.Hour)}))
+		}
+	})
+}
+
+func TestReserveForceRefresh(t *testing.T) {
+	redis.ForEachDeployment(t, func(t *testing.T, redisURL string) {
+		ctx := context.Background()
+		st := open(t, redisURL).AccessTokens()
+		t0 := time.Now().Truncate(time.Millisecond)
+		const gap, perDay = 30 * time.Second, 20
+
+		steps := []struct {
+			at   time.Duration
+			want bool
+		}{
+			{0, true},
+			{10 * time.Second, false}, // within 30 s of the last
+			{30*time.Second - time.Millisecond, false}, // just short of the gap
+			{30 * time.Second, true},                   // exactly the gap
+			{30*time.Second + time.Millisecond, false}, // right after the last one
+		}
+		for _, s := range steps {
+			got, err := st.ReserveForceRefresh(ctx, "wxapp", t0.Add(s.at), gap, perDay)
+			must(t, err)
+			if got != s.want {
+				t.Fatalf("at +%v: reserved = %v, want %v", s.at, got, s.want)
+			}
+		}
+		// 18 more, a minute apart: 20 in the day, then no more.
+		at := 30 * time.Second
+		for i := range 18 {
+			at += time.Minute
+			if ok, err := st.ReserveForceRefresh(ctx, "wxapp", t0.Add(at), gap, perDay); !ok || err != nil {
+				t.Fatalf("reservation %d: %v, %v", i+3, ok, err)
+			}
+		}
+		at += time.Minute
+		if ok, _ := st.ReserveForceRefresh(ctx, "wxapp", t0.Add(at), gap, perDay); ok {
+			t.Fatal("a 21st forced refresh within 24 hours was allowed")
+		}
+		// Another app has its own count.
+		if ok, _ := st.ReserveForceRefresh(ctx, "otherapp", t0.Add(at), gap, perDay); !ok {
+			t.Fatal("another app's limit was shared")
+		}
+		// 24 hours after the first, it no longer counts.
+		next := t0.Add(24*time.Hour + time.Millisecond)
+		if ok, _ := st.ReserveForceRefresh(ctx, "wxapp", next, gap, perDay); !ok {
+			t.Fatal("the first reservation did not age out after 24 hours")
+		}
+
+		// The window slides one reservation at a time (no gap, 2 a day).
+		daily := []struct {
+			at   time.Duration
+			want bool
+		}{
+			{0, true},
+			{time.Hour, true},
+			{2 * time.Hour, false},
+			{24*time.Hour + time.Millisecond, true},    // the first aged out
+			{24*time.Hour + 2*time.Millisecond, false}, // the second has not
+			{25*time.Hour + time.Millisecond, true},
+		}
+		for _, d := range daily {
+			got, err := st.ReserveForceRefresh(ctx, "daily", t0.Add(d.at), 0, 2)
+			must(t, err)
+			if got != d.want {
+				t.Fatalf("2 a day, at +%v: reserved = %v, want %v", d.at, got, d.want)
+			}
+		}
+
+		// Racing nodes: with a gap, only one of many simultaneous calls wins.
+		var wins atomic.Int32
 		var wg sync.WaitGroup
+		later := t0.Add(72 * time.Hour)
 		for range 20 {
 			wg.Go(func() {
-				f, ok, err := st.LockAccessToken(ctx, "wxapp", time.Minute)
+				ok, err := st.ReserveForceRefresh(ctx, "race", later, gap, perDay)
 				if err != nil {
 					t.Error(err)
-					return
 				}
 				if ok {
-					winners.Add(1)
-					fence.Store(f)
+					wins.Add(1)
 				}
 			})
 		}
 		wg.Wait()
-		if winners.Load() != 1 {
-			t.Fatalf("round %d: %d holders at once", round, winners.Load())
+		if wins.Load() != 1 {
+			t.Fatalf("%d simultaneous forced refreshes allowed, want 1", wins.Load())
 		}
-		must(t, st.SaveAccessToken(ctx, "wxapp", fence.Load(), miniauth.AccessToken{Value: "v", ExpiresAt: time.Now().Add(time.Hour)}))
-	}
-}
-
-func TestReserveForceRefresh(t *testing.T) {
-	ctx := context.Background()
-	st := open(t, testserver.Redis(t)).AccessTokens()
-	t0 := time.Now().Truncate(time.Millisecond)
-	const gap, perDay = 30 * time.Second, 20
-
-	steps := []struct {
-		at   time.Duration
-		want bool
-	}{
-		{0, true},
-		{10 * time.Second, false}, // within 30 s of the last
-		{30*time.Second - time.Millisecond, false}, // just short of the gap
-		{30 * time.Second, true},                   // exactly the gap
-		{30*time.Second + time.Millisecond, false}, // right after the last one
-	}
-	for _, s := range steps {
-		got, err := st.ReserveForceRefresh(ctx, "wxapp", t0.Add(s.at), gap, perDay)
-		must(t, err)
-		if got != s.want {
-			t.Fatalf("at +%v: reserved = %v, want %v", s.at, got, s.want)
-		}
-	}
-	// 18 more, a minute apart: 20 in the day, then no more.
-	at := 30 * time.Second
-	for i := range 18 {
-		at += time.Minute
-		if ok, err := st.ReserveForceRefresh(ctx, "wxapp", t0.Add(at), gap, perDay); !ok || err != nil {
-			t.Fatalf("reservation %d: %v, %v", i+3, ok, err)
-		}
-	}
-	at += time.Minute
-	if ok, _ := st.ReserveForceRefresh(ctx, "wxapp", t0.Add(at), gap, perDay); ok {
-		t.Fatal("a 21st forced refresh within 24 hours was allowed")
-	}
-	// Another app has its own count.
-	if ok, _ := st.ReserveForceRefresh(ctx, "otherapp", t0.Add(at), gap, perDay); !ok {
-		t.Fatal("another app's limit was shared")
-	}
-	// 24 hours after the first, it no longer counts.
-	next := t0.Add(24*time.Hour + time.Millisecond)
-	if ok, _ := st.ReserveForceRefresh(ctx, "wxapp", next, gap, perDay); !ok {
-		t.Fatal("the first reservation did not age out after 24 hours")
-	}
-
-	// The window slides one reservation at a time (no gap, 2 a day).
-	daily := []struct {
-		at   time.Duration
-		want bool
-	}{
-		{0, true},
-		{time.Hour, true},
-		{2 * time.Hour, false},
-		{24*time.Hour + time.Millisecond, true},    // the first aged out
-		{24*time.Hour + 2*time.Millisecond, false}, // the second has not
-		{25*time.Hour + time.Millisecond, true},
-	}
-	for _, d := range daily {
-		got, err := st.ReserveForceRefresh(ctx, "daily", t0.Add(d.at), 0, 2)
-		must(t, err)
-		if got != d.want {
-			t.Fatalf("2 a day, at +%v: reserved = %v, want %v", d.at, got, d.want)
-		}
-	}
-
-	// Racing nodes: with a gap, only one of many simultaneous calls wins.
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	later := t0.Add(72 * time.Hour)
-	for range 20 {
-		wg.Go(func() {
-			ok, err := st.ReserveForceRefresh(ctx, "race", later, gap, perDay)
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				wins.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("%d simultaneous forced refreshes allowed, want 1", wins.Load())
-	}
+	})
 }
 
 // Redis down: every method answers EUpstreamUnavailable, quickly; Redis back:

@@ -30,7 +30,12 @@ func testPrefix(t testing.TB) string {
 
 func openInternal(t testing.TB) *Client {
 	t.Helper()
-	c, err := Open(context.Background(), testserver.Redis(t), Options{KeyPrefix: testPrefix(t)})
+	return openURL(t, testserver.Redis(t))
+}
+
+func openURL(t testing.TB, url string) *Client {
+	t.Helper()
+	c, err := Open(context.Background(), url, Options{KeyPrefix: testPrefix(t)})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -138,58 +143,60 @@ func (h *slotChecker) check(cmd goredis.Cmder) {
 }
 
 func TestClusterSafeKeys(t *testing.T) {
-	c := openInternal(t)
-	h := &slotChecker{t: t, scripts: map[string]int{}}
-	c.rdb.AddHook(h)
-	ctx := context.Background()
-	now := time.Now()
+	ForEachDeployment(t, func(t *testing.T, redisURL string) {
+		c := openURL(t, redisURL)
+		h := &slotChecker{t: t, scripts: map[string]int{}}
+		c.rdb.AddHook(h)
+		ctx := context.Background()
+		now := time.Now()
 
-	// Every operation of every store, so that every script runs.
-	st := c.Sessions()
-	s := storetest.NewSession(miniauth.NewID(), now)
-	must(t, st.CreateSession(ctx, s))
-	if _, err := st.SessionByAccessHash(ctx, s.AccessHash); err != nil {
-		t.Fatal(err)
-	}
-	rot := storetest.NewRotation(now.Add(time.Minute))
-	if _, err := st.RotateRefresh(ctx, s.RefreshHash, rot); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.RotateRefresh(ctx, s.RefreshHash, storetest.NewRotation(now)); !isReused(err) {
-		t.Fatalf("reuse: %v", err)
-	}
-	must(t, st.TouchSession(ctx, s.ID, now))
-	if _, err := st.UserSessions(ctx, s.UserID); err != nil {
-		t.Fatal(err)
-	}
-	must(t, st.RevokeSession(ctx, s.ID))
-	s2 := storetest.NewSession(miniauth.NewID(), now)
-	must(t, st.CreateSession(ctx, s2))
-	if _, err := st.RevokeUserSessions(ctx, s2.UserID); err != nil {
-		t.Fatal(err)
-	}
-	tok := c.AccessTokens()
-	f, _, err := tok.LockAccessToken(ctx, "wxapp", time.Second)
-	must(t, err)
-	must(t, tok.SaveAccessToken(ctx, "wxapp", f, miniauth.AccessToken{Value: "x", ExpiresAt: now.Add(time.Hour)}))
-	f, _, err = tok.LockAccessToken(ctx, "wxapp", time.Second)
-	must(t, err)
-	must(t, tok.UnlockAccessToken(ctx, "wxapp", f))
-	if _, err := tok.ReserveForceRefresh(ctx, "wxapp", now, 30*time.Second, 20); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tok.LoadAccessToken(ctx, "wxapp"); err != nil {
-		t.Fatal(err)
-	}
-
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	// Scripts with 1, 2 and 3 keys all ran, so the check above saw them.
-	for _, n := range []string{"1", "2", "3"} {
-		if h.scripts[n] == 0 {
-			t.Errorf("no script with %s keys was seen; seen: %v", n, h.scripts)
+		// Every operation of every store, so that every script runs.
+		st := c.Sessions()
+		s := storetest.NewSession(miniauth.NewID(), now)
+		must(t, st.CreateSession(ctx, s))
+		if _, err := st.SessionByAccessHash(ctx, s.AccessHash); err != nil {
+			t.Fatal(err)
 		}
-	}
+		rot := storetest.NewRotation(now.Add(time.Minute))
+		if _, err := st.RotateRefresh(ctx, s.RefreshHash, rot); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.RotateRefresh(ctx, s.RefreshHash, storetest.NewRotation(now)); !isReused(err) {
+			t.Fatalf("reuse: %v", err)
+		}
+		must(t, st.TouchSession(ctx, s.ID, now))
+		if _, err := st.UserSessions(ctx, s.UserID); err != nil {
+			t.Fatal(err)
+		}
+		must(t, st.RevokeSession(ctx, s.ID))
+		s2 := storetest.NewSession(miniauth.NewID(), now)
+		must(t, st.CreateSession(ctx, s2))
+		if _, err := st.RevokeUserSessions(ctx, s2.UserID); err != nil {
+			t.Fatal(err)
+		}
+		tok := c.AccessTokens()
+		f, _, err := tok.LockAccessToken(ctx, "wxapp", time.Second)
+		must(t, err)
+		must(t, tok.SaveAccessToken(ctx, "wxapp", f, miniauth.AccessToken{Value: "x", ExpiresAt: now.Add(time.Hour)}))
+		f, _, err = tok.LockAccessToken(ctx, "wxapp", time.Second)
+		must(t, err)
+		must(t, tok.UnlockAccessToken(ctx, "wxapp", f))
+		if _, err := tok.ReserveForceRefresh(ctx, "wxapp", now, 30*time.Second, 20); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tok.LoadAccessToken(ctx, "wxapp"); err != nil {
+			t.Fatal(err)
+		}
+
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		// Scripts with 1, 2 and 3 keys all ran, so the check above saw them.
+		for _, n := range []string{"1", "2", "3"} {
+			if h.scripts[n] == 0 {
+				t.Errorf("no script with %s keys was seen; seen: %v", n, h.scripts)
+			}
+		}
+	})
 }
 
 // pexpiretime returns the absolute expiry of key in ms: -2 when the key

@@ -18,7 +18,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -47,10 +46,23 @@ type Options struct {
 	// AllowWithoutAOF lets Open accept a server without append-only
 	// persistence (with a loud warning) instead of failing with ErrNoAOF.
 	AllowWithoutAOF bool
+	// WaitReplicas, when above 0, makes every session write wait until
+	// that many replicas have it (WAIT on the connection of the write)
+	// and fail as unavailable when they do not within WaitTimeout.
+	// Replication is asynchronous: without it, a failover can lose
+	// writes that a client was already told about. Not with Redis
+	// Cluster.
+	WaitReplicas int
+	// WaitTimeout bounds that wait. Default DefaultWaitTimeout.
+	WaitTimeout time.Duration
 }
 
 // DefaultKeyPrefix is the KeyPrefix used when Options leaves it empty.
 const DefaultKeyPrefix = "miniauth:"
+
+// DefaultWaitTimeout is the WaitTimeout used when Options leaves it zero: a
+// replica on the same network acknowledges within milliseconds.
+const DefaultWaitTimeout = 500 * time.Millisecond
 
 // Connection defaults. They are short on purpose: Redis answers in well under
 // a millisecond, so a call that takes longer than this is a Redis that is
@@ -70,23 +82,26 @@ const (
 // minRedisMajor is the oldest Redis the scripts run on (PEXPIRETIME is 7.0).
 const minRedisMajor = 7
 
-// Client is a connection pool to one Redis server and the stores built on it.
-// It is safe for concurrent use.
+// Client is a connection pool to one Redis server, a Redis Cluster or a
+// Sentinel-managed master, and the stores built on it. It is safe for
+// concurrent use.
 type Client struct {
-	rdb  *goredis.Client
-	keys keys
-	log  *slog.Logger
+	rdb      goredis.UniversalClient
+	topology topology
+	keys     keys
+	log      *slog.Logger
+	wait     replicaWait
 
 	sessions *sessionStore
 	events   *sessionEvents
 	tokens   *accessTokenStore
 }
 
-// Open parses url (redis://[user:password@]host:port/db, or rediss:// for
-// TLS), connects and pings once, so that a wrong address stops start-up with
-// a clear error. Timeouts given in the URL's query (dial_timeout,
-// read_timeout, write_timeout, pool_size, max_retries...) win over the
-// package's defaults.
+// Open parses url, connects and pings once, so that a wrong address stops
+// start-up with a clear error. The URL names one server, a Redis Cluster or
+// a Sentinel-managed master, in go-redis's own URL forms (see parseURL).
+// Settings given in the URL's query (dial_timeout, read_timeout,
+// write_timeout, pool_size, max_retries...) win over the package's defaults.
 func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = DefaultKeyPrefix
@@ -97,18 +112,30 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.WaitReplicas < 0 {
+		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "redis: wait replicas must not be negative")
+	}
+	if opts.WaitReplicas > 0 && opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = DefaultWaitTimeout
+	}
 
-	ro, err := parseURL(rawURL)
+	uo, topo, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
 	if opts.InstanceSeen != nil {
-		ro.OnConnect = instanceHook(opts.InstanceSeen)
+		uo.OnConnect = instanceHook(opts.InstanceSeen)
+	}
+	if opts.WaitReplicas > 0 && topo == topologyCluster {
+		return nil, miniauth.Errorf(miniauth.EInvalidRequest,
+			"redis: waiting for replicas is not supported with Redis Cluster (a write spans several masters)")
 	}
 	c := &Client{
-		rdb:  goredis.NewClient(ro),
-		keys: keys{prefix: opts.KeyPrefix},
-		log:  opts.Logger,
+		rdb:      goredis.NewUniversalClient(uo),
+		topology: topo,
+		keys:     keys{prefix: opts.KeyPrefix},
+		log:      opts.Logger,
+		wait:     replicaWait{replicas: opts.WaitReplicas, timeout: opts.WaitTimeout},
 	}
 	c.sessions = &sessionStore{c: c}
 	c.events = &sessionEvents{c: c, backoffMin: 50 * time.Millisecond, backoffMax: 2 * time.Second, healthEvery: 5 * time.Second}
@@ -132,57 +159,6 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 		return nil, miniauth.WrapError(miniauth.EInternal, "unusable Redis at "+where, err)
 	}
 	return c, nil
-}
-
-// parseURL turns the URL into go-redis options with our defaults. Its errors
-// never contain the URL: it may hold a password.
-func parseURL(rawURL string) (*goredis.Options, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "redis: the URL does not parse (want redis://host:port/db)")
-	}
-	ro, err := goredis.ParseURL(rawURL)
-	if err != nil {
-		// go-redis's own messages name the scheme, path or option at
-		// fault, never the credentials.
-		return nil, miniauth.WrapError(miniauth.EInvalidRequest, "redis: bad URL "+u.Redacted(), err)
-	}
-	q := u.Query()
-	set := func(name string, apply func()) {
-		if !q.Has(name) {
-			apply()
-		}
-	}
-	set("dial_timeout", func() { ro.DialTimeout = dialTimeout })
-	set("read_timeout", func() { ro.ReadTimeout = readTimeout })
-	set("write_timeout", func() { ro.WriteTimeout = writeTimeout })
-	set("pool_timeout", func() { ro.PoolTimeout = poolTimeout })
-	set("pool_size", func() { ro.PoolSize = poolSize })
-	set("min_idle_conns", func() { ro.MinIdleConns = minIdleConns })
-	// No retries: most of our writes are scripts that must not run twice
-	// (INCR of a fence), and a retry after a timeout doubles the time a
-	// request waits on a Redis that is already in trouble. Stale pooled
-	// connections after a Redis restart are weeded out by go-redis's
-	// health check when they are taken from the pool.
-	set("max_retries", func() { ro.MaxRetries = -1 })
-	// One dial attempt per call (go-redis's default is 5, each up to
-	// DialTimeout): a Redis that refuses connections fails the call at once.
-	ro.DialerRetries = 1
-	// Respect the request's deadline when it is shorter than ours.
-	ro.ContextTimeoutEnabled = true
-	// CLIENT SETINFO is noise in logs of servers that lack it, and we gain
-	// nothing from it.
-	ro.DisableIdentity = true
-	return ro, nil
-}
-
-// redactURL returns the URL with its password masked, for messages.
-func redactURL(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // checkServer pings the server and checks that it is recent enough. Its
@@ -212,6 +188,10 @@ func infoField(info, field string) string {
 	}
 	return ""
 }
+
+// Topology says what the URL named: "single server", "Redis Cluster" or
+// "Sentinel".
+func (c *Client) Topology() string { return c.topology.String() }
 
 // Sessions returns the session store.
 func (c *Client) Sessions() miniauth.SessionStore { return c.sessions }
@@ -294,6 +274,7 @@ func unavailable(err error) bool {
 		errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, syscall.EPIPE),
 		errors.Is(err, goredis.ErrPoolTimeout),
+		errors.Is(err, errTooFewReplicas),
 		errors.Is(err, goredis.ErrClosed),
 		ledgerUnavailable(err): // a new connection's instance check
 		return true

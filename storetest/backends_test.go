@@ -96,20 +96,24 @@ var backends = []backend{
 		sessions: func(t *testing.T) miniauth.SessionStore { return openMySQL(t).Sessions() },
 		ledger:   func(t *testing.T) miniauth.SessionLedger { return openMySQL(t).Ledger() },
 	},
-	{
-		// Sessions only; a fresh key prefix per call keeps each store empty
-		// on the shared server.
-		name: "redis",
-		sessions: func(t *testing.T) miniauth.SessionStore {
-			prefix := "storetest:" + miniauth.NewID() + ":"
-			c, err := redis.Open(context.Background(), testserver.Redis(t), redis.Options{KeyPrefix: prefix})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cleanupClose(t, c)
-			return c.Sessions()
-		},
-	},
+	// Redis keeps sessions only.
+	{name: "redis", sessions: redisSessions(func(t testing.TB) string { return testserver.Redis(t) })},
+	{name: "redis-cluster", sessions: redisSessions(testserver.RedisClusterURL)},
+	{name: "redis-sentinel", sessions: redisSessions(testserver.RedisSentinelURL)},
+}
+
+// redisSessions opens a session store on the shared Redis deployment at
+// url; a fresh key prefix per call keeps each store empty.
+func redisSessions(url func(testing.TB) string) func(t *testing.T) miniauth.SessionStore {
+	return func(t *testing.T) miniauth.SessionStore {
+		prefix := "storetest:" + miniauth.NewID() + ":"
+		c, err := redis.Open(context.Background(), url(t), redis.Options{KeyPrefix: prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cleanupClose(t, c)
+		return c.Sessions()
+	}
 }
 
 func TestBackends(t *testing.T) {

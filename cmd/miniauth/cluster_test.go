@@ -90,6 +90,11 @@ func TestClusterOnPostgresAndRedis(t *testing.T) {
 	testCluster(t, testserver.Postgres(t), testserver.NewRedis(t).URL)
 }
 
+// The same three nodes on a three-master Redis Cluster.
+func TestClusterOnPostgresAndRedisCluster(t *testing.T) {
+	testCluster(t, testserver.Postgres(t), testserver.NewRedisCluster(t).URL)
+}
+
 func TestClusterOnMySQLAndRedis(t *testing.T) {
 	testCluster(t, testserver.MySQL(t), testserver.NewRedis(t).URL)
 }

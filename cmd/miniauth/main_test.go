@@ -84,3 +84,23 @@ func TestWxsimCommand(t *testing.T) {
 		t.Error("a malformed --app must be refused")
 	}
 }
+
+// A Redis URL that passes the first check but not go-redis's own stops
+// start-up naming the key, without the password.
+func TestBadRedisURLNamesTheKeyWithoutThePassword(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"serve"}, []string{
+		"MINIAUTH_DATA_DIR=" + t.TempDir(),
+		"MINIAUTH_HTTP_ADDR=127.0.0.1:0",
+		"MINIAUTH_REDIS_URL=redis://s1:26379/0?master_name=m&password=s3cret&frobnicate=1",
+	}, &out, &errOut)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if !strings.Contains(err.Error(), "redis.url (MINIAUTH_REDIS_URL)") || !strings.Contains(err.Error(), "frobnicate") {
+		t.Errorf("error does not name the key and the option: %v", err)
+	}
+	if strings.Contains(err.Error()+errOut.String()+out.String(), "s3cret") {
+		t.Errorf("the password shows: %v", err)
+	}
+}

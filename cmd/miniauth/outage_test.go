@@ -13,13 +13,37 @@ import (
 // without a restart and without losing a session.
 func TestRedisOutage(t *testing.T) {
 	rds := testserver.NewRedis(t)
-	n := startTestNode(t, "MINIAUTH_REDIS_URL="+rds.URL)
+	testRedisOutage(t, rds.URL, rds.Stop, rds.Start)
+}
+
+// The same with every node of a Redis Cluster down: the client finds the
+// cluster again once its nodes are back.
+func TestRedisClusterOutage(t *testing.T) {
+	c := testserver.NewRedisCluster(t)
+	stop := func() {
+		for _, n := range c.Nodes {
+			n.Stop()
+		}
+	}
+	start := func() error {
+		for _, n := range c.Nodes {
+			if err := n.Start(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	testRedisOutage(t, c.URL, stop, start)
+}
+
+func testRedisOutage(t *testing.T, redisURL string, stopRedis func(), startRedis func() error) {
+	n := startTestNode(t, "MINIAUTH_REDIS_URL="+redisURL)
 	a := n.login(t, "")
 	if r := call(t, "GET", n.URL+"/api/v1/auth/verify", a.AccessToken, nil); r.status != 200 {
 		t.Fatalf("verify: %d", r.status)
 	}
 
-	rds.Stop()
+	stopRedis()
 	// Within the verify cache's TTL (800 ms), verify has to ask Redis.
 	eventually(t, 3*time.Second, "verify answering 503", func() bool {
 		return call(t, "GET", n.URL+"/api/v1/auth/verify", a.AccessToken, nil).status == 503
@@ -42,10 +66,10 @@ func TestRedisOutage(t *testing.T) {
 		t.Errorf("readyz checks: %v", checks)
 	}
 
-	if err := rds.Start(); err != nil {
+	if err := startRedis(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "readyz after Redis returned", func() bool {
+	eventually(t, 15*time.Second, "readyz after Redis returned", func() bool {
 		return call(t, "GET", n.URL+"/readyz", "", nil).status == 200
 	})
 	eventually(t, 5*time.Second, "verify after Redis returned", func() bool {

@@ -76,6 +76,8 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		Logger:          logger.With("component", "redis"),
 		InstanceSeen:    st.boundary.InstanceSeen,
 		AllowWithoutAOF: !cfg.Redis.RequireAOF,
+		WaitReplicas:    cfg.Redis.WaitReplicas,
+		WaitTimeout:     cfg.Redis.WaitTimeout.Duration,
 	})
 	if errors.Is(err, redis.ErrNoAOF) {
 		st.close()
@@ -83,6 +85,9 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 	}
 	if err != nil {
 		st.close()
+		if miniauth.ErrorCode(err) == miniauth.EInvalidRequest {
+			return nil, fmt.Errorf("redis.url (MINIAUTH_REDIS_URL): %w", err)
+		}
 		return nil, fmt.Errorf("redis: %w", err)
 	}
 	st.sessions = rc.Sessions()
@@ -91,7 +96,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 	st.failures = rc.Failures()
 	st.checks = append(st.checks, httpapi.Check{Name: "redis", Ping: rc.Ping})
 	st.closers = append([]func() error{rc.Close}, st.closers...)
-	st.description += ", sessions in redis"
+	st.description += ", sessions in redis (" + rc.Topology() + ")"
 	return st, nil
 }
 

@@ -58,23 +58,37 @@ func NewRedisWith(t testing.TB, cfg RedisConfig) *Server {
 	return s
 }
 
-func startRedis() (*Server, error) {
-	// Append-only, like a production Redis: a test that stops and starts
-	// the server finds its data again.
-	return startRedisWith(RedisConfig{AppendFsync: "always"})
-}
+// productionRedis is append-only, like a production Redis: a test that
+// stops and starts the server finds its data again.
+var productionRedis = RedisConfig{AppendFsync: "always"}
 
-func startRedisWith(cfg RedisConfig) (*Server, error) {
+func startRedis() (*Server, error) { return startRedisWith(productionRedis) }
+
+func startRedisWith(cfg RedisConfig) (*Server, error) { return startRedisNode("Redis", cfg) }
+
+// redisBinary finds redis-server, which also runs Sentinel (--sentinel).
+func redisBinary() (string, error) {
 	bin, ok := findBinary([]string{"redis-server"}, "/usr/bin", "/usr/local/bin", "/usr/sbin")
 	if !ok {
-		return nil, errNotInstalled(redisMissing)
+		return "", errNotInstalled(redisMissing)
 	}
-	s, err := newServer("Redis", nil)
+	return bin, nil
+}
+
+// startRedisNode starts one redis-server with the options every test server
+// has, then extra ones (cluster mode, replicaof).
+func startRedisNode(name string, cfg RedisConfig, extra ...string) (*Server, error) {
+	bin, err := redisBinary()
+	if err != nil {
+		return nil, err
+	}
+	s, err := newServer(name, nil)
 	if err != nil {
 		return nil, err
 	}
 	s.stopSig = syscall.SIGTERM
 	err = startOnFreePort(s, func(port int) {
+		s.port = port
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		s.URL = "redis://" + addr + "/0"
 		s.argv = []string{bin,
@@ -90,6 +104,7 @@ func startRedisWith(cfg RedisConfig) (*Server, error) {
 		if cfg.NoConfig {
 			s.argv = append(s.argv, "--rename-command", "CONFIG", "")
 		}
+		s.argv = append(s.argv, extra...)
 		s.ready = func(ctx context.Context) error { return redisPing(ctx, addr) }
 	})
 	if err != nil {

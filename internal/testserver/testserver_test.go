@@ -198,3 +198,28 @@ func TestNewMySQLStopStart(t *testing.T) {
 		t.Fatalf("after restart: id %d, err %v", id, err)
 	}
 }
+
+func TestRedisClusterForms(t *testing.T) {
+	c := testserver.NewRedisCluster(t)
+	if len(c.Nodes) != 3 || !strings.Contains(c.URL, "?addr=") {
+		t.Fatalf("cluster %+v", c)
+	}
+	for _, n := range c.Nodes {
+		if err := redisPing("redis://" + n.Addr()); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestRedisSentinelGroup(t *testing.T) {
+	g := testserver.NewRedisSentinel(t, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	m, err := g.Master(ctx)
+	if err != nil || m != g.Data[0].Addr() {
+		t.Fatalf("master %q, %v; want %s", m, err, g.Data[0].Addr())
+	}
+	if !strings.Contains(g.URL, "master_name="+testserver.SentinelMaster) {
+		t.Errorf("URL %s", g.URL)
+	}
+}

@@ -122,10 +122,10 @@ type kuaishouAnswer struct {
 
 // Kuaishou's result codes.
 const (
-	kuaishouOK          = 1
-	kuaishouParams      = 100
-	kuaishouBadCode     = 240001
-	kuaishouBadSecret   = 240002
+	kuaishouOK        = 1
+	kuaishouParams    = 100
+	kuaishouBadCode   = 240001
+	kuaishouBadSecret = 240002
 )
 
 // kuaishouCode2Session is Kuaishou's POST oauth2/mp/code2session. An

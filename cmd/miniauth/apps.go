@@ -148,4 +148,3 @@ func (noWeChat) Code2Session(context.Context, string, string) (*miniauth.WeChatS
 func (noWeChat) PhoneNumber(context.Context, string, string, string) (*miniauth.PhoneInfo, error) {
 	return nil, miniauth.Errorf(miniauth.EInvalidRequest, "phone numbers need a WeChat app")
 }
-

@@ -257,3 +257,11 @@ func TestDevModeServesEveryPlatform(t *testing.T) {
 		t.Errorf("a login without appid: app %q", v.header.Get("X-Appid"))
 	}
 }
+
+func alipayPublicKeyFile(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "app_public.pem")
+	if err := os.WriteFile(path, alipaysign.PublicPEM(&e2eKeys()[0].PublicKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

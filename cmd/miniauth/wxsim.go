@@ -76,7 +76,8 @@ func wxsimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	sim := wxsim.New(opts)
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	url := baseURL(ln.Addr())
-	fmt.Fprintf(stdout, "wxsim listening on %s (WeChat at the root; other platforms under /qq, /douyin, /alipay, /baidu, /kuaishou)\n", url)
+	fmt.Fprintf(stdout, "wxsim listening on %s\n", url)
+	fmt.Fprintf(stdout, "wxsim: WeChat at the root; QQ, Douyin, Alipay, Baidu and Kuaishou under /qq, /douyin, /alipay, /baidu, /kuaishou\n")
 	if pem := sim.AlipayGatewayPublicKey(); pem != nil && *gatewayKey == "" {
 		fmt.Fprintf(stdout, "wxsim: Alipay answers are signed by a key made now; its public key (alipay_public_key_file) is at %s/_sim/alipay-gateway-key\n", url)
 	}

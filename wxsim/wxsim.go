@@ -46,6 +46,10 @@
 //	GET    _sim/faults     -> {"faults":[...]} (pending, in order)
 //	DELETE _sim/faults     -> 204
 //	GET    _sim/stats      -> {"calls":{"<endpoint>":n,...},"tokens_issued":n}
+//	GET    _sim/alipay-gateway-key -> the PEM public key that verifies Alipay's answers
+//
+// The other platforms' login endpoints (QQ, Douyin, Alipay, Baidu, Kuaishou)
+// are under a prefix named after each: see platforms.go.
 package wxsim
 
 import (

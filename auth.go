@@ -75,7 +75,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 	if len(req.Code) > maxCodeLength {
 		return nil, Errorf(EInvalidCode, "code is too long")
 	}
-	wx, err := s.wechat.Code2Session(ctx, appID, req.Code)
+	wx, err := s.loginProvider(appID).Code2Session(ctx, appID, req.Code)
 	if err != nil {
 		return nil, err
 	}
@@ -311,6 +311,9 @@ func (s *Service) newTokens(now time.Time) Tokens {
 
 func (s *Service) resolveApp(appID string) (string, error) {
 	if appID == "" {
+		if s.opts.DefaultApp != "" {
+			return s.opts.DefaultApp, nil
+		}
 		if len(s.opts.Apps) == 1 {
 			return s.opts.Apps[0], nil
 		}

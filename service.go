@@ -13,6 +13,12 @@ type Options struct {
 	// Apps are the appids this deployment serves. The first is used when a
 	// login names none and it is the only one.
 	Apps []string
+	// DefaultApp is the app of a login that names none, when several are
+	// served (dev mode: the WeChat dev app). Empty: such a login is refused.
+	DefaultApp string
+	// Providers exchange the login codes of each app, by appid. An app
+	// without one is WeChat's, exchanged by the WeChat client.
+	Providers map[string]LoginProvider
 
 	AccessTTL  time.Duration // access token lifetime, default 2h
 	RefreshTTL time.Duration // refresh token lifetime, default 30 days

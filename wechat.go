@@ -2,12 +2,9 @@ package miniauth
 
 import "context"
 
-// WeChatSession is what jscode2session answers for a login code.
-type WeChatSession struct {
-	OpenID     string
-	UnionID    string
-	SessionKey string
-}
+// WeChatSession is what jscode2session answers for a login code: WeChat's
+// LoginSession. A WeChat is the LoginProvider of WeChat apps.
+type WeChatSession = LoginSession
 
 // PhoneInfo is what getuserphonenumber answers for a phone code.
 type PhoneInfo struct {

@@ -24,9 +24,11 @@ type Config struct {
 	DB     DB     `toml:"db"`
 	Redis  Redis  `toml:"redis"`
 	WeChat WeChat `toml:"wechat"`
-	Tokens Tokens `toml:"tokens"`
-	Admin  Admin  `toml:"admin"`
-	Log    Log    `toml:"log"`
+	// PlatformApps are [[apps]] (TOML only): apps of every platform.
+	PlatformApps []App  `toml:"apps"`
+	Tokens       Tokens `toml:"tokens"`
+	Admin        Admin  `toml:"admin"`
+	Log          Log    `toml:"log"`
 
 	Throttle Throttle `toml:"throttle"`
 }
@@ -96,10 +98,15 @@ type WeChat struct {
 	TokenMode string   `toml:"token_mode"` // stable or classic
 }
 
-// App is one mini program.
+// App is one mini program, on one platform (apps.go).
 type App struct {
-	AppID  string `toml:"appid"`
-	Secret string `toml:"secret"`
+	Platform            string   `toml:"platform"`               // default weixin
+	AppID               string   `toml:"appid"`                  // Baidu: the App Key
+	Secret              string   `toml:"secret"`                 // not for Alipay
+	PrivateKeyFile      string   `toml:"private_key_file"`       // Alipay: the app's private key (PEM)
+	AlipayPublicKeyFile string   `toml:"alipay_public_key_file"` // Alipay: Alipay's public key (PEM)
+	BaseURL             string   `toml:"base_url"`               // default: the platform's API host; WeChat apps use wechat.base_url
+	Timeout             Duration `toml:"timeout"`                // default: wechat.timeout
 }
 
 type Tokens struct {
@@ -214,13 +221,14 @@ func loadFile(path string, cfg *Config) []string {
 }
 
 // Apps is the list of configured mini programs: the single app of
-// wechat.appid/secret first, then [[wechat.apps]]. Empty means dev mode.
+// wechat.appid/secret first, then [[wechat.apps]], then [[apps]], each with
+// its platform filled in. Empty means dev mode.
 func (c Config) Apps() []App {
 	var apps []App
-	if c.WeChat.AppID != "" || c.WeChat.Secret != "" {
-		apps = append(apps, App{AppID: c.WeChat.AppID, Secret: c.WeChat.Secret})
+	for _, a := range c.namedApps() {
+		apps = append(apps, a.App)
 	}
-	return append(apps, c.WeChat.Apps...)
+	return apps
 }
 
 // DevMode reports whether no app is configured: the embedded default, with
@@ -301,19 +309,7 @@ func (c Config) validate() []string {
 	if c.WeChat.Secret != "" && c.WeChat.AppID == "" {
 		bad("wechat.appid", "is required when wechat.secret is set")
 	}
-	seen := map[string]bool{}
-	for i, app := range c.Apps() {
-		if app.AppID == "" || app.Secret == "" {
-			if i > 0 || c.WeChat.AppID == "" {
-				p = append(p, fmt.Sprintf("wechat.apps[%d]: appid and secret are both required", i))
-			}
-			continue
-		}
-		if seen[app.AppID] {
-			p = append(p, fmt.Sprintf("wechat.apps: appid %s is configured twice", app.AppID))
-		}
-		seen[app.AppID] = true
-	}
+	p = append(p, c.validateApps()...)
 	if u, err := url.Parse(c.WeChat.BaseURL); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
 		bad("wechat.base_url", "must be an http(s) URL")
 	}

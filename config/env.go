@@ -30,6 +30,9 @@ func applyEnv(cfg *Config, environ []string) (problems, warnings []string) {
 	for i := 0; i < root.NumField(); i++ {
 		section := root.Type().Field(i).Tag.Get("toml")
 		sv := root.Field(i)
+		if sv.Kind() != reflect.Struct {
+			continue // [[apps]]: TOML only
+		}
 		for j := 0; j < sv.NumField(); j++ {
 			key := section + "." + sv.Type().Field(j).Tag.Get("toml")
 			name := envName(key)

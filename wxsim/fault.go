@@ -161,7 +161,7 @@ func (s *Simulator) Faults() []Fault {
 func (s *Simulator) faultResponse(f Fault) response {
 	switch {
 	case f.ErrCode != 0:
-		return s.wechatErr(f.ErrCode)
+		return s.errcodeAnswer(f.Endpoint, f.ErrCode)
 	case f.HTTPStatus != 0:
 		body := f.RawBody
 		contentType := jsonContentType

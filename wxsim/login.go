@@ -92,11 +92,17 @@ type code2SessionResponse struct {
 	UnionID    string `json:"unionid,omitempty"`
 }
 
-// code2Session is GET sns/jscode2session.
+// code2Session is WeChat's GET sns/jscode2session.
 func (s *Simulator) code2Session(r *http.Request) response {
+	return s.jscode2session(r, platformWeixin)
+}
+
+// jscode2session is GET sns/jscode2session of WeChat or QQ, which share its
+// shape and error codes; each knows only its own apps.
+func (s *Simulator) jscode2session(r *http.Request, platform string) response {
 	q := r.URL.Query()
 	appID := q.Get("appid")
-	if code := s.checkApp(appID, q.Get("secret")); code != 0 {
+	if code := s.checkPlatformApp(platform, appID, q.Get("secret")); code != 0 {
 		return s.wechatErr(code)
 	}
 	if q.Get("grant_type") != "authorization_code" {
@@ -106,30 +112,46 @@ func (s *Simulator) code2Session(r *http.Request) response {
 	if jsCode == "" {
 		return s.wechatErr(40029)
 	}
-
+	lc, state := s.useLoginCode(appID, jsCode)
+	switch state {
+	case codeInvalid:
+		return s.wechatErr(40029)
+	case codeUsed:
+		return s.wechatErr(40163)
+	}
+	key := newSessionKey()
 	now := s.nowNano()
-	sh := s.loginCodes.shard(jsCode)
+	s.sessionKeys.put(sessionKeyID(appID, lc.openID), key, now, now+int64(SessionKeyLifetime))
+	return wechatJSON(code2SessionResponse{SessionKey: key, OpenID: lc.openID, UnionID: lc.unionID})
+}
+
+// codeState is what a login code presented for an exchange turned out to be.
+type codeState int
+
+const (
+	codeFresh   codeState = iota // valid, and now used
+	codeInvalid                  // unknown, expired, or another app's
+	codeUsed                     // exchanged before
+)
+
+// useLoginCode marks the app's code used and returns what it stands for,
+// when it is fresh.
+func (s *Simulator) useLoginCode(appID, code string) (loginCode, codeState) {
+	now := s.nowNano()
+	sh := s.loginCodes.shard(code)
 	sh.mu.Lock()
-	e, ok := sh.m[jsCode]
-	errcode := 0
+	defer sh.mu.Unlock()
+	e, ok := sh.m[code]
 	switch {
 	case !ok || now >= e.exp || e.val.appID != appID:
-		errcode = 40029
+		return loginCode{}, codeInvalid
 	case e.used:
-		errcode = 40163
-	default:
-		// Used codes stay until they expire, so that a replay answers 40163.
-		e.used = true
-		sh.m[jsCode] = e
+		return loginCode{}, codeUsed
 	}
-	sh.mu.Unlock()
-	if errcode != 0 {
-		return s.wechatErr(errcode)
-	}
-
-	key := newSessionKey()
-	s.sessionKeys.put(sessionKeyID(appID, e.val.openID), key, now, now+int64(SessionKeyLifetime))
-	return wechatJSON(code2SessionResponse{SessionKey: key, OpenID: e.val.openID, UnionID: e.val.unionID})
+	// Used codes stay until they expire, so that a replay is told "used".
+	e.used = true
+	sh.m[code] = e
+	return e.val, codeFresh
 }
 
 type okResponse struct {

@@ -46,10 +46,15 @@
 //	GET    _sim/faults     -> {"faults":[...]} (pending, in order)
 //	DELETE _sim/faults     -> 204
 //	GET    _sim/stats      -> {"calls":{"<endpoint>":n,...},"tokens_issued":n}
+//	GET    _sim/alipay-gateway-key -> the PEM public key that verifies Alipay's answers
+//
+// The other platforms' login endpoints (QQ, Douyin, Alipay, Baidu, Kuaishou)
+// are under a prefix named after each: see platforms.go.
 package wxsim
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"io"
@@ -94,9 +99,15 @@ var ErrUnknownApp = errors.New("wxsim: unknown appid")
 
 // Options configures a Simulator. The zero value is the dev setup.
 type Options struct {
-	Apps   map[string]string // appid -> secret; empty means DevAppID / DevSecret
+	Apps   map[string]string // WeChat apps, appid -> secret; empty (and no PlatformApps) means DevAppID / DevSecret
 	Now    func() time.Time  // nil: time.Now
 	Logger *slog.Logger      // nil: discard
+
+	// PlatformApps are the apps of the other platforms (and WeChat apps
+	// too, if wanted). AlipayGatewayKey signs Alipay's answers; nil: a key
+	// made by New when there is an Alipay app.
+	PlatformApps     []App
+	AlipayGatewayKey *rsa.PrivateKey
 
 	// Memory bounds: a login holds about 560 bytes (its code until it
 	// expires, its session key for checksession). Past MaxCodes codes of a
@@ -121,12 +132,17 @@ type Simulator struct {
 	sessionKeys *store[string] // key: appid + "\x00" + openid
 	tokens      tokenState
 	faults      faultQueue
+	alipayKey   *rsa.PrivateKey // signs Alipay's answers
 
 	calls        [numEndpoints]atomic.Int64
 	tokensIssued atomic.Int64
 }
 
-type app struct{ id, secret string }
+type app struct {
+	id, secret string
+	platform   string         // platformWeixin for Options.Apps
+	publicKey  *rsa.PublicKey // Alipay: verifies the app's requests
+}
 
 // New returns a Simulator with the options' apps, clock and logger.
 func New(opts Options) *Simulator {
@@ -146,11 +162,12 @@ func New(opts Options) *Simulator {
 		sessionKeys: newStore[string](maxKeys),
 	}
 	for id, secret := range opts.Apps {
-		s.apps[id] = app{id: id, secret: secret}
+		s.apps[id] = app{id: id, secret: secret, platform: platformWeixin}
 	}
-	if len(s.apps) == 0 {
-		s.apps[DevAppID] = app{id: DevAppID, secret: DevSecret}
+	if len(s.apps) == 0 && len(opts.PlatformApps) == 0 {
+		s.apps[DevAppID] = app{id: DevAppID, secret: DevSecret, platform: platformWeixin}
 	}
+	s.addPlatformApps(opts)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -168,7 +185,7 @@ const (
 	epStableToken
 	epPhoneNumber
 	epCheckSession
-	numEndpoints
+	numWeChatEndpoints // the other platforms' endpoints follow (platforms.go)
 )
 
 var endpoints = [numEndpoints]struct {
@@ -180,6 +197,12 @@ var endpoints = [numEndpoints]struct {
 	epStableToken:  {"cgi-bin/stable_token", http.MethodPost, (*Simulator).stableToken},
 	epPhoneNumber:  {"wxa/business/getuserphonenumber", http.MethodPost, (*Simulator).phoneNumber},
 	epCheckSession: {"wxa/checksession", http.MethodGet, (*Simulator).checkSession},
+
+	epQQCode2Session:       {"qq/sns/jscode2session", http.MethodGet, (*Simulator).qqCode2Session},
+	epDouyinCode2Session:   {"douyin/api/apps/v2/jscode2session", http.MethodPost, (*Simulator).douyinCode2Session},
+	epAlipayGateway:        {"alipay/gateway.do", http.MethodPost, (*Simulator).alipayGateway},
+	epBaiduCode2Session:    {"baidu/oauth/jscode2sessionkey", http.MethodPost, (*Simulator).baiduCode2Session},
+	epKuaishouCode2Session: {"kuaishou/oauth2/mp/code2session", http.MethodPost, (*Simulator).kuaishouCode2Session},
 }
 
 // endpointIndex finds a WeChat endpoint by its path, with or without a
@@ -215,6 +238,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		method, serve = http.MethodPost, (*Simulator).servePhoneCode
 	case "_sim/stats":
 		method, serve = http.MethodGet, (*Simulator).serveStats
+	case "_sim/alipay-gateway-key":
+		method, serve = http.MethodGet, (*Simulator).serveAlipayGatewayKey
 	case "_sim/faults":
 		switch r.Method {
 		case http.MethodPost:
@@ -419,19 +444,9 @@ func ParseApp(s string) (appID, secret string, err error) {
 }
 
 // checkApp answers the WeChat errcode for an appid and secret pair, 0 when
-// the app is known and the secret is its own.
+// the app is a known WeChat app and the secret is its own.
 func (s *Simulator) checkApp(appID, secret string) int {
-	switch {
-	case appID == "":
-		return 41002
-	case !s.knows(appID):
-		return 40013
-	case secret == "":
-		return 41004
-	case secret != s.apps[appID].secret:
-		return 40125
-	}
-	return 0
+	return s.checkPlatformApp(platformWeixin, appID, secret)
 }
 
 func (s *Simulator) knows(appID string) bool {

@@ -1,7 +1,7 @@
 // Command miniauth is the login service for WeChat mini programs.
 //
 //	miniauth [serve] [--config FILE]   run the server (dev mode when no app is configured)
-//	miniauth wxsim --addr HOST:PORT [--app APPID:SECRET]...
+//	miniauth wxsim --addr HOST:PORT [--app [PLATFORM:]APPID:SECRET]...
 //	miniauth bench [flags]             load-test a dev-mode server over loopback
 //	miniauth version
 //
@@ -42,8 +42,8 @@ const usage = `miniauth: the login service for WeChat mini programs
 
 Usage:
   miniauth [serve] [--config FILE]     run the server; dev mode when no app is configured
-  miniauth wxsim --addr HOST:PORT [--app APPID:SECRET]...
-                                       run the WeChat simulator alone
+  miniauth wxsim --addr HOST:PORT [--app [PLATFORM:]APPID:SECRET]... [--alipay-gateway-key FILE]
+                                       run the simulator of every platform alone
   miniauth bench [flags]               start a server and load-test it over loopback
   miniauth version                     print the version
 

@@ -63,11 +63,20 @@ func TestWxsimCommand(t *testing.T) {
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"wxsim", "--addr", "127.0.0.1:0", "--app", "wxcustom00000001:s3cret"}, nil, &out, &errOut)
+		done <- run(ctx, []string{"wxsim", "--addr", "127.0.0.1:0", "--app", "wxcustom00000001:s3cret",
+			"--app", "qq:1110000009:qq-s3cret", "--app", "alipay:2021000000000009:" + alipayPublicKeyFile(t)}, nil, &out, &errOut)
 	}()
-	eventually(t, 10*time.Second, "the banner", func() bool { return strings.Contains(out.String(), "wxsim listening on ") })
-	url := strings.TrimSpace(strings.TrimPrefix(out.String(), "wxsim listening on "))
-	r := call(t, "POST", url+"/_sim/login-code", "", map[string]string{"appid": "wxcustom00000001"})
+	eventually(t, 10*time.Second, "the banner", func() bool { return strings.Contains(out.String(), "alipay-gateway-key") })
+	first, _, _ := strings.Cut(out.String(), "\n")
+	url := strings.TrimSpace(strings.TrimPrefix(first, "wxsim listening on "))
+	r := call(t, "GET", url+"/qq/sns/jscode2session?appid=1110000009&secret=wrong&js_code=x&grant_type=authorization_code", "", nil)
+	if r.json(t)["errcode"] != float64(40125) {
+		t.Errorf("QQ app, wrong secret: %s", r.body)
+	}
+	if r := call(t, "GET", url+"/_sim/alipay-gateway-key", "", nil); r.status != 200 || !strings.Contains(string(r.body), "PUBLIC KEY") {
+		t.Errorf("alipay gateway key: %d %s", r.status, r.body)
+	}
+	r = call(t, "POST", url+"/_sim/login-code", "", map[string]string{"appid": "wxcustom00000001"})
 	if r.status != 200 {
 		t.Errorf("login-code for the given app: %d %s", r.status, r.body)
 	}
@@ -82,6 +91,9 @@ func TestWxsimCommand(t *testing.T) {
 	var out2, errOut2 bytes.Buffer
 	if err := run(context.Background(), []string{"wxsim", "--app", "nocolon"}, nil, &out2, &errOut2); err == nil {
 		t.Error("a malformed --app must be refused")
+	}
+	if err := run(context.Background(), []string{"wxsim", "--app", "alipay:2021:/nonexistent.pem"}, nil, &out2, &errOut2); err == nil {
+		t.Error("an Alipay app without a readable public key must be refused")
 	}
 }
 

@@ -90,23 +90,21 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		}
 	}()
 
-	apps := map[string]string{}
-	var appIDs []string
-	for _, a := range cfg.Apps() {
-		apps[a.AppID] = a.Secret
-		appIDs = append(appIDs, a.AppID)
+	plan, err := planApps(cfg, url+"/_wxsim")
+	if err != nil {
+		return nil, err
 	}
 	wechatBase := cfg.WeChat.BaseURL
 	var sim http.Handler
 	if cfg.DevMode() {
-		apps[wxsim.DevAppID] = wxsim.DevSecret
-		appIDs = []string{wxsim.DevAppID}
 		wechatBase = url + "/_wxsim"
 	}
 	if cfg.DevMode() || cfg.WeChat.Simulator {
 		sim = wxsim.New(wxsim.Options{
-			Apps:   apps,
-			Logger: logger.With("component", "wxsim"),
+			Apps:             plan.wechatApps,
+			PlatformApps:     plan.simApps,
+			AlipayGatewayKey: plan.gatewayKey,
+			Logger:           logger.With("component", "wxsim"),
 			// The simulator lives in the server's memory here: cap what it
 			// remembers (about 10 MB) so that a long load test keeps the
 			// server flat. Past the cap the oldest used codes are forgotten
@@ -117,15 +115,22 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 	}
 
 	registry := prometheus.NewRegistry()
-	wx, err := wechat.New(wechat.Options{
-		BaseURL:    wechatBase,
-		Timeout:    cfg.WeChat.Timeout.Duration,
-		Apps:       apps,
-		Tokens:     st.accessTokens,
-		TokenMode:  cfg.WeChat.TokenMode,
-		Registerer: registry,
-		Logger:     logger.With("component", "wechat"),
-	})
+	var wx miniauth.WeChat = noWeChat{}
+	if len(plan.wechatApps) > 0 {
+		wx, err = wechat.New(wechat.Options{
+			BaseURL:    wechatBase,
+			Timeout:    cfg.WeChat.Timeout.Duration,
+			Apps:       plan.wechatApps,
+			Tokens:     st.accessTokens,
+			TokenMode:  cfg.WeChat.TokenMode,
+			Registerer: registry,
+			Logger:     logger.With("component", "wechat"),
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	providers, err := plan.providers(wx, registry, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +140,9 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		return nil, err
 	}
 	svc := miniauth.NewService(st.users, st.sessions, st.events, wx, miniauth.Options{
-		Apps:       appIDs,
+		Apps:       plan.appIDs,
+		DefaultApp: plan.defaultApp,
+		Providers:  providers,
 		AccessTTL:  cfg.Tokens.AccessTTL.Duration,
 		RefreshTTL: cfg.Tokens.RefreshTTL.Duration,
 		CacheTTL:   cacheTTL(cfg.Tokens.CacheTTL.Duration),
@@ -193,6 +200,7 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 	if cfg.DevMode() {
 		fmt.Fprintf(banner, "dev mode: no WeChat app configured, so the simulator stands in for WeChat at %s/_wxsim\n", url)
 		fmt.Fprintf(banner, "dev mode: AppID %s, data in %s (%s)\n", wxsim.DevAppID, cfg.Data.Dir, st.description)
+		fmt.Fprint(banner, plan.devBanner(url+"/_wxsim"))
 	} else if sim != nil {
 		fmt.Fprintf(banner, "simulator mounted at %s/_wxsim (MINIAUTH_WECHAT_SIMULATOR=true)\n", url)
 	}

@@ -8,23 +8,36 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
+	"os"
 	"time"
 
+	"github.com/miniauth/miniauth/internal/alipaysign"
 	"github.com/miniauth/miniauth/wxsim"
 )
 
-// appFlags collects repeated --app APPID:SECRET.
-type appFlags map[string]string
+// appFlags collects repeated --app PLATFORM:APPID:SECRET (or WeChat's
+// APPID:SECRET). For Alipay the third part names the app's public key file.
+type appFlags []wxsim.App
 
-func (a appFlags) String() string { return fmt.Sprint(map[string]string(a)) }
+func (a *appFlags) String() string { return fmt.Sprint(len(*a), " apps") }
 
-func (a appFlags) Set(v string) error {
-	id, secret, ok := strings.Cut(v, ":")
-	if !ok || id == "" || secret == "" {
-		return errors.New("want APPID:SECRET")
+func (a *appFlags) Set(v string) error {
+	platform, id, secret, err := wxsim.ParsePlatformApp(v)
+	if err != nil {
+		return errors.New("want PLATFORM:APPID:SECRET or APPID:SECRET")
 	}
-	a[id] = secret
+	app := wxsim.App{Platform: platform, AppID: id, Secret: secret}
+	if platform == "alipay" {
+		pem, err := os.ReadFile(secret)
+		if err != nil {
+			return fmt.Errorf("alipay app %s: %w", id, err)
+		}
+		if _, err := alipaysign.ParsePublicKey(pem); err != nil {
+			return fmt.Errorf("alipay app %s: %s: %w", id, secret, err)
+		}
+		app.Secret, app.AlipayAppPublicKey = "", pem
+	}
+	*a = append(*a, app)
 	return nil
 }
 
@@ -32,18 +45,42 @@ func wxsimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := flag.NewFlagSet("wxsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
-	apps := appFlags{}
-	fs.Var(apps, "app", "a mini program the simulator knows, APPID:SECRET (repeatable; default the dev app)")
+	var apps appFlags
+	fs.Var(&apps, "app", "an app the simulator knows, PLATFORM:APPID:SECRET or APPID:SECRET for WeChat; "+
+		"alipay:APPID:PUBLIC_KEY_FILE for Alipay (repeatable; default the dev apps but Alipay's)")
+	gatewayKey := fs.String("alipay-gateway-key", "", "PEM file of the key that signs Alipay's answers (default: one made at start, served at _sim/alipay-gateway-key)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	opts := wxsim.Options{PlatformApps: apps}
+	if len(apps) == 0 {
+		for _, a := range wxsim.DevApps(nil) {
+			if a.Platform != "alipay" { // its public key is not known here
+				opts.PlatformApps = append(opts.PlatformApps, a)
+			}
+		}
+	}
+	if *gatewayKey != "" {
+		pem, err := os.ReadFile(*gatewayKey)
+		if err != nil {
+			return err
+		}
+		if opts.AlipayGatewayKey, err = alipaysign.ParsePrivateKey(pem); err != nil {
+			return fmt.Errorf("--alipay-gateway-key %s: %w", *gatewayKey, err)
+		}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	sim := wxsim.New(wxsim.Options{Apps: apps})
+	sim := wxsim.New(opts)
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "wxsim listening on %s\n", baseURL(ln.Addr()))
+	url := baseURL(ln.Addr())
+	fmt.Fprintf(stdout, "wxsim listening on %s\n", url)
+	fmt.Fprintf(stdout, "wxsim: WeChat at the root; QQ, Douyin, Alipay, Baidu and Kuaishou under /qq, /douyin, /alipay, /baidu, /kuaishou\n")
+	if pem := sim.AlipayGatewayPublicKey(); pem != nil && *gatewayKey == "" {
+		fmt.Fprintf(stdout, "wxsim: Alipay answers are signed by a key made now; its public key (alipay_public_key_file) is at %s/_sim/alipay-gateway-key\n", url)
+	}
 	return serveUntilDone(ctx, srv, ln, 5*time.Second)
 }
 

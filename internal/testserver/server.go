@@ -115,6 +115,7 @@ func (s *Server) stopLocked() {
 		return
 	}
 	s.cmd.Process.Signal(s.stopSig)
+	s.signalAll(syscall.SIGCONT) // a paused server must run to hear it
 	select {
 	case <-s.exited:
 	case <-time.After(10 * time.Second):

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/miniauth/miniauth"
 )
 
 // Config is the whole configuration. The toml tags are also the environment
@@ -41,12 +43,21 @@ type Data struct {
 }
 
 type DB struct {
-	URL string `toml:"url"`
+	URL     string   `toml:"url"`
+	Timeout Duration `toml:"timeout"` // per call to the database
 }
 
 type Redis struct {
-	URL string `toml:"url"`
+	URL     string   `toml:"url"`
+	Timeout Duration `toml:"timeout"` // per call to Redis
 }
+
+// Bounds of db.timeout and redis.timeout: below 10ms a busy but healthy
+// store fails requests; past a minute clients and proxies gave up long ago.
+const (
+	minStoreTimeout = 10 * time.Millisecond
+	maxStoreTimeout = time.Minute
+)
 
 type WeChat struct {
 	AppID     string   `toml:"appid"`
@@ -93,6 +104,8 @@ func Default() Config {
 			AuthBurst: 20,
 		},
 		Data:   Data{Dir: "./data"},
+		DB:     DB{Timeout: Duration{miniauth.DefaultDBTimeout}},
+		Redis:  Redis{Timeout: Duration{miniauth.DefaultRedisTimeout}},
 		WeChat: WeChat{BaseURL: "https://api.weixin.qq.com", Timeout: Duration{5 * time.Second}, TokenMode: "stable"},
 		Tokens: Tokens{
 			AccessTTL:  Duration{2 * time.Hour},
@@ -189,6 +202,12 @@ func (c Config) validate() []string {
 		if u, err := url.Parse(c.DB.URL); err != nil || !oneOf(u.Scheme, "sqlite", "postgres", "postgresql", "mysql") {
 			bad("db.url", "must start with sqlite://, postgres:// or mysql://")
 		}
+	}
+	if d := c.DB.Timeout.Duration; d < minStoreTimeout || d > maxStoreTimeout {
+		bad("db.timeout", "must be between %v and %v", minStoreTimeout, maxStoreTimeout)
+	}
+	if d := c.Redis.Timeout.Duration; d < minStoreTimeout || d > maxStoreTimeout {
+		bad("redis.timeout", "must be between %v and %v", minStoreTimeout, maxStoreTimeout)
 	}
 	if c.Redis.URL != "" {
 		if u, err := url.Parse(c.Redis.URL); err != nil || !oneOf(u.Scheme, "redis", "rediss") || u.Host == "" {

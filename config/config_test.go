@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/config"
 )
 
@@ -23,6 +24,9 @@ func TestDefaultsAreDevMode(t *testing.T) {
 	}
 	if cfg.HTTP.Addr != "127.0.0.1:8080" || cfg.HTTP.BodyLimit != 64<<10 || cfg.Tokens.AccessTTL.Duration != 2*time.Hour {
 		t.Errorf("defaults: %+v", cfg)
+	}
+	if cfg.DB.Timeout.Duration != miniauth.DefaultDBTimeout || cfg.Redis.Timeout.Duration != miniauth.DefaultRedisTimeout {
+		t.Errorf("store timeouts: db %v, redis %v", cfg.DB.Timeout, cfg.Redis.Timeout)
 	}
 	if !strings.HasPrefix(cfg.DatabaseURL(), "sqlite:///") || !strings.HasSuffix(cfg.DatabaseURL(), "/data/miniauth.db") {
 		t.Errorf("DatabaseURL = %q", cfg.DatabaseURL())
@@ -148,6 +152,14 @@ func TestValidationEdges(t *testing.T) {
 		{"postgres url", []string{"MINIAUTH_DB_URL=postgres://u:p@127.0.0.1:5432/db"}, true},
 		{"mysql url", []string{"MINIAUTH_DB_URL=mysql://u:p@127.0.0.1:3306/db"}, true},
 		{"address without port", []string{"MINIAUTH_HTTP_ADDR=localhost"}, false},
+		{"db timeout at its minimum", []string{"MINIAUTH_DB_TIMEOUT=10ms"}, true},
+		{"db timeout below it", []string{"MINIAUTH_DB_TIMEOUT=9ms"}, false},
+		{"db timeout at its maximum", []string{"MINIAUTH_DB_TIMEOUT=1m"}, true},
+		{"db timeout past it", []string{"MINIAUTH_DB_TIMEOUT=61s"}, false},
+		{"redis timeout at its minimum", []string{"MINIAUTH_REDIS_TIMEOUT=10ms"}, true},
+		{"redis timeout below it", []string{"MINIAUTH_REDIS_TIMEOUT=0s"}, false},
+		{"redis timeout at its maximum", []string{"MINIAUTH_REDIS_TIMEOUT=1m"}, true},
+		{"redis timeout past it", []string{"MINIAUTH_REDIS_TIMEOUT=2m"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

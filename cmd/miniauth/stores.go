@@ -30,6 +30,7 @@ type database interface {
 // stores are the opened backends, chosen by the configuration: users in the
 // SQL database; sessions there too, or in Redis when it is configured, with
 // Redis also carrying session events and the shared WeChat access token.
+// Every call to them has a deadline (db.timeout, redis.timeout).
 type stores struct {
 	users        miniauth.UserStore
 	sessions     miniauth.SessionStore
@@ -45,11 +46,12 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 	if err != nil {
 		return nil, err
 	}
+	dbDeadline := miniauth.Deadline{Store: "database", Timeout: cfg.DB.Timeout.Duration}
 	st := &stores{
-		users:        db.Users(),
-		sessions:     db.Sessions(),
+		users:        dbDeadline.Users(db.Users()),
+		sessions:     dbDeadline.Sessions(db.Sessions()),
 		accessTokens: wechat.NewMemoryTokenStore(),
-		checks:       []httpapi.Check{{Name: "database", Ping: db.Ping}},
+		checks:       []httpapi.Check{{Name: "database", Ping: dbDeadline.Ping(db.Ping)}},
 		description:  kind,
 		closers:      []func() error{db.Close},
 	}
@@ -63,10 +65,11 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		st.close()
 		return nil, fmt.Errorf("redis: %w", err)
 	}
-	st.sessions = rc.Sessions()
-	st.events = rc.Events()
-	st.accessTokens = rc.AccessTokens()
-	st.checks = append(st.checks, httpapi.Check{Name: "redis", Ping: rc.Ping})
+	redisDeadline := miniauth.Deadline{Store: "redis", Timeout: cfg.Redis.Timeout.Duration}
+	st.sessions = redisDeadline.Sessions(rc.Sessions())
+	st.events = redisDeadline.Events(rc.Events())
+	st.accessTokens = redisDeadline.AccessTokens(rc.AccessTokens())
+	st.checks = append(st.checks, httpapi.Check{Name: "redis", Ping: redisDeadline.Ping(rc.Ping)})
 	st.closers = append([]func() error{rc.Close}, st.closers...)
 	st.description += ", sessions in redis"
 	return st, nil

@@ -18,6 +18,12 @@ const (
 	ERateLimited         = "rate_limited"
 	EUpstreamUnavailable = "upstream_unavailable"
 	EInternal            = "internal"
+
+	// ECanceled is no contract code: the caller went away (a client that
+	// closed its connection) before the answer was ready. Nobody reads
+	// that answer; httpapi records it as 499, as nginx does, so that it
+	// counts neither as an outage nor as a fault of ours.
+	ECanceled = "canceled"
 )
 
 // Error is an error with a code from the list above. Message is safe to show

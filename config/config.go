@@ -70,11 +70,13 @@ type Data struct {
 }
 
 type DB struct {
-	URL string `toml:"url"`
+	URL     string   `toml:"url"`
+	Timeout Duration `toml:"timeout"` // per call to the database
 }
 
 type Redis struct {
-	URL string `toml:"url"`
+	URL     string   `toml:"url"`
+	Timeout Duration `toml:"timeout"` // per call to Redis
 	// RequireAOF refuses to start on a Redis without appendonly, whose
 	// restart loses acknowledged sessions.
 	RequireAOF bool `toml:"require_aof"`
@@ -87,6 +89,13 @@ type Redis struct {
 	WaitReplicas int      `toml:"wait_replicas"`
 	WaitTimeout  Duration `toml:"wait_timeout"`
 }
+
+// Bounds of db.timeout and redis.timeout: below 10ms a busy but healthy
+// store fails requests; past a minute clients and proxies gave up long ago.
+const (
+	minStoreTimeout = 10 * time.Millisecond
+	maxStoreTimeout = time.Minute
+)
 
 type WeChat struct {
 	AppID     string   `toml:"appid"`
@@ -168,8 +177,10 @@ func Default() Config {
 			ReadHeaderTimeout: Duration{DefaultReadHeaderTimeout},
 			IdleTimeout:       Duration{DefaultIdleTimeout},
 		},
-		Data:   Data{Dir: "./data"},
-		Redis:  Redis{RequireAOF: true, ClockSkew: Duration{miniauth.DefaultClockSkew}, WaitTimeout: Duration{DefaultRedisWaitTimeout}},
+		Data: Data{Dir: "./data"},
+		DB:   DB{Timeout: Duration{miniauth.DefaultDBTimeout}},
+		Redis: Redis{RequireAOF: true, ClockSkew: Duration{miniauth.DefaultClockSkew},
+			WaitTimeout: Duration{DefaultRedisWaitTimeout}, Timeout: Duration{miniauth.DefaultRedisTimeout}},
 		WeChat: WeChat{BaseURL: "https://api.weixin.qq.com", Timeout: Duration{5 * time.Second}, TokenMode: "stable"},
 		Tokens: Tokens{
 			AccessTTL:  Duration{2 * time.Hour},
@@ -285,6 +296,12 @@ func (c Config) validate() []string {
 		if u, err := url.Parse(c.DB.URL); err != nil || !oneOf(u.Scheme, "sqlite", "postgres", "postgresql", "mysql") {
 			bad("db.url", "must start with sqlite://, postgres:// or mysql://")
 		}
+	}
+	if d := c.DB.Timeout.Duration; d < minStoreTimeout || d > maxStoreTimeout {
+		bad("db.timeout", "must be between %v and %v", minStoreTimeout, maxStoreTimeout)
+	}
+	if d := c.Redis.Timeout.Duration; d < minStoreTimeout || d > maxStoreTimeout {
+		bad("redis.timeout", "must be between %v and %v", minStoreTimeout, maxStoreTimeout)
 	}
 	if c.Redis.URL != "" {
 		// The redis package checks the rest when it connects.

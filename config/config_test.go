@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/config"
 )
 
@@ -30,6 +31,9 @@ func TestDefaultsAreDevMode(t *testing.T) {
 	}
 	if !cfg.Redis.RequireAOF || cfg.Redis.ClockSkew.Duration != 5*time.Second || cfg.Tokens.RefreshReuseLeeway.Duration != 10*time.Second {
 		t.Errorf("ledger defaults: %+v, %+v", cfg.Redis, cfg.Tokens)
+	}
+	if cfg.DB.Timeout.Duration != miniauth.DefaultDBTimeout || cfg.Redis.Timeout.Duration != miniauth.DefaultRedisTimeout {
+		t.Errorf("store timeouts: db %v, redis %v", cfg.DB.Timeout, cfg.Redis.Timeout)
 	}
 	if !strings.HasPrefix(cfg.DatabaseURL(), "sqlite:///") || !strings.HasSuffix(cfg.DatabaseURL(), "/data/miniauth.db") {
 		t.Errorf("DatabaseURL = %q", cfg.DatabaseURL())
@@ -203,6 +207,14 @@ func TestValidationEdges(t *testing.T) {
 		{"wait timeout below it", []string{"MINIAUTH_REDIS_WAIT_TIMEOUT=999us"}, false},
 		{"wait timeout at its maximum", []string{"MINIAUTH_REDIS_WAIT_TIMEOUT=10s"}, true},
 		{"wait timeout above it", []string{"MINIAUTH_REDIS_WAIT_TIMEOUT=10001ms"}, false},
+		{"db timeout at its minimum", []string{"MINIAUTH_DB_TIMEOUT=10ms"}, true},
+		{"db timeout below it", []string{"MINIAUTH_DB_TIMEOUT=9ms"}, false},
+		{"db timeout at its maximum", []string{"MINIAUTH_DB_TIMEOUT=1m"}, true},
+		{"db timeout past it", []string{"MINIAUTH_DB_TIMEOUT=61s"}, false},
+		{"redis timeout at its minimum", []string{"MINIAUTH_REDIS_TIMEOUT=10ms"}, true},
+		{"redis timeout below it", []string{"MINIAUTH_REDIS_TIMEOUT=0s"}, false},
+		{"redis timeout at its maximum", []string{"MINIAUTH_REDIS_TIMEOUT=1m"}, true},
+		{"redis timeout past it", []string{"MINIAUTH_REDIS_TIMEOUT=2m"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,7 +19,12 @@ var statusOf = map[string]int{
 	miniauth.ERateLimited:         http.StatusTooManyRequests,
 	miniauth.EUpstreamUnavailable: http.StatusServiceUnavailable,
 	miniauth.EInternal:            http.StatusInternalServerError,
+	miniauth.ECanceled:            statusClientClosedRequest,
 }
+
+// statusClientClosedRequest is nginx's 499: the client went away before
+// the answer. It reaches nobody; it is for the access log and the metrics.
+const statusClientClosedRequest = 499
 
 type errorBody struct {
 	Error errorDetail `json:"error"`

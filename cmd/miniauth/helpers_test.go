@@ -48,6 +48,14 @@ func startTestNode(t *testing.T, env ...string) *testNode {
 		"MINIAUTH_HTTP_ADDR=127.0.0.1:0",
 		"MINIAUTH_DATA_DIR=" + t.TempDir(),
 		"MINIAUTH_LOG_LEVEL=debug",
+		// The tests run several nodes and hundreds of concurrent requests
+		// in one process under the race detector, on a machine that runs
+		// other test binaries and their servers too: a store call can wait
+		// seconds for a CPU there. Those tests are about correctness, so
+		// their deadlines are generous; the tests about deadlines set
+		// their own (stall_test.go).
+		"MINIAUTH_DB_TIMEOUT=30s",
+		"MINIAUTH_REDIS_TIMEOUT=30s",
 	}
 	cfg, _, err := config.Load("", append(base, env...))
 	if err != nil {

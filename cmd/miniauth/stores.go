@@ -33,6 +33,7 @@ type database interface {
 // stores are the opened backends, chosen by the configuration: users in the
 // SQL database; sessions there too, or in Redis when it is configured, with
 // Redis also carrying session events and the shared WeChat access token.
+// Every call to them has a deadline (db.timeout, redis.timeout).
 type stores struct {
 	users        miniauth.UserStore
 	sessions     miniauth.SessionStore
@@ -52,13 +53,14 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 	if err != nil {
 		return nil, err
 	}
+	dbDeadline := miniauth.Deadline{Store: "database", Timeout: cfg.DB.Timeout.Duration}
 	st := &stores{
-		users:        db.Users(),
-		sessions:     db.Sessions(),
+		users:        dbDeadline.Users(db.Users()),
+		sessions:     dbDeadline.Sessions(db.Sessions()),
 		accessTokens: wechat.NewMemoryTokenStore(),
 		failures:     inmem.NewFailureCounter(cfg.Throttle.MemoryKeys),
-		signingKeys:  db.SigningKeys(),
-		checks:       []httpapi.Check{{Name: "database", Ping: db.Ping}},
+		signingKeys:  dbDeadline.SigningKeys(db.SigningKeys()),
+		checks:       []httpapi.Check{{Name: "database", Ping: dbDeadline.Ping(db.Ping)}},
 		description:  kind,
 		closers:      []func() error{db.Close},
 	}
@@ -70,7 +72,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 	// Redis may lose acknowledged writes; the ledger in the database keeps
 	// what ended ended, and every new Redis connection reports its
 	// instance first, so that sessions older than a data loss get checked.
-	st.ledger = db.Ledger()
+	st.ledger = dbDeadline.Ledger(db.Ledger())
 	st.boundary = miniauth.NewTrustBoundary(st.ledger, cfg.Redis.ClockSkew.Duration, nil)
 	rc, err := redis.Open(ctx, cfg.Redis.URL, redis.Options{
 		Logger:          logger.With("component", "redis"),
@@ -90,11 +92,12 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		}
 		return nil, fmt.Errorf("redis: %w", err)
 	}
-	st.sessions = rc.Sessions()
-	st.events = rc.Events()
-	st.accessTokens = rc.AccessTokens()
-	st.failures = rc.Failures()
-	st.checks = append(st.checks, httpapi.Check{Name: "redis", Ping: rc.Ping})
+	redisDeadline := miniauth.Deadline{Store: "redis", Timeout: cfg.Redis.Timeout.Duration}
+	st.sessions = redisDeadline.Sessions(rc.Sessions())
+	st.events = redisDeadline.Events(rc.Events())
+	st.accessTokens = redisDeadline.AccessTokens(rc.AccessTokens())
+	st.failures = redisDeadline.Failures(rc.Failures())
+	st.checks = append(st.checks, httpapi.Check{Name: "redis", Ping: redisDeadline.Ping(rc.Ping)})
 	st.closers = append([]func() error{rc.Close}, st.closers...)
 	st.description += ", sessions in redis (" + rc.Topology() + ")"
 	return st, nil

@@ -97,9 +97,10 @@ func (d *Dialect) class(err error) ErrorClass {
 	switch {
 	case errors.Is(err, driver.ErrBadConn),
 		errors.Is(err, sql.ErrConnDone),
+		// A context that ended: miniauth.Deadline, which wraps every
+		// store, judges these again and tells our deadline from a caller
+		// that went away. Without it, 503 is the safer guess.
 		errors.Is(err, context.DeadlineExceeded),
-		// A cancelled request is no fault of ours; answering 503 keeps it
-		// out of the internal-error logs.
 		errors.Is(err, context.Canceled),
 		errors.Is(err, io.EOF),
 		errors.Is(err, io.ErrUnexpectedEOF),

@@ -77,9 +77,21 @@ func startMySQL() (*Server, error) {
 		return nil, err
 	}
 	data := filepath.Join(s.dir, "data")
+	// A temporary directory of its own: at every start, mariadbd deletes
+	// each "#sql*" file in its tmpdir, which defaults to the shared /tmp,
+	// and so the temporary tables of any other MariaDB running there. The
+	// test binaries of a full run start their servers at the same time, and
+	// install-db's bootstrap fails ("Unknown table
+	// 'mysql.tmp_proxies_priv'") when another server starts meanwhile.
+	tmp := filepath.Join(s.dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		s.close()
+		return nil, fmt.Errorf("testserver: MariaDB tmpdir: %w", err)
+	}
 	// Server options that install-db passes on to its bootstrap server too;
 	// durability is not what these tests are about.
 	opts := []string{
+		"--tmpdir=" + tmp,
 		"--innodb-buffer-pool-size=64M",
 		"--innodb-log-file-size=16M",
 		"--innodb-flush-log-at-trx-commit=0",
@@ -118,7 +130,7 @@ func startMySQL() (*Server, error) {
 			"--skip-name-resolve",
 			"--max-connections=300",
 		}, opts...)
-		s.ready = func(ctx context.Context) error { return mysqlPing(ctx, s.mysqlDSN("")) }
+		s.ready = func(ctx context.Context) error { return mysqlReady(ctx, s.mysqlDSN(""), data) }
 	})
 	if err != nil {
 		s.close()
@@ -127,13 +139,24 @@ func startMySQL() (*Server, error) {
 	return s, nil
 }
 
-func mysqlPing(ctx context.Context, dsn string) error {
+// mysqlReady succeeds once the server at dsn answers and is the one with
+// this data directory: between freePort and our server's bind, another
+// test binary's MariaDB (same user, same password) may take the port, and
+// our server then exits while the other answers in its place.
+func mysqlReady(ctx context.Context, dsn, dataDir string) error {
 	db, err := sql.Open("mysql", dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return db.PingContext(ctx)
+	var dir string
+	if err := db.QueryRowContext(ctx, "SELECT @@datadir").Scan(&dir); err != nil {
+		return err
+	}
+	if filepath.Clean(dir) != filepath.Clean(dataDir) {
+		return fmt.Errorf("another MariaDB answers on this port (datadir %s)", dir)
+	}
+	return nil
 }
 
 func mysqlExec(dsn, query string) error {

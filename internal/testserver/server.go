@@ -115,6 +115,7 @@ func (s *Server) stopLocked() {
 		return
 	}
 	s.cmd.Process.Signal(s.stopSig)
+	s.signalAll(syscall.SIGCONT) // a paused server must run to hear it
 	select {
 	case <-s.exited:
 	case <-time.After(10 * time.Second):
@@ -213,10 +214,16 @@ func findBinary(names []string, dirs ...string) (string, bool) {
 	return "", false
 }
 
+// setupTimeout bounds a set-up command; on a loaded machine
+// mariadb-install-db takes half a minute.
+const setupTimeout = 3 * time.Minute
+
 // run runs a set-up command (initdb, mariadb-install-db) and returns its
 // output in the error when it fails.
 func run(dir string, cred *syscall.Credential, argv ...string) error {
-	cmd := exec.Command(argv[0], argv[1:]...)
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Credential: cred}

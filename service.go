@@ -31,6 +31,12 @@ type Options struct {
 	// PurgeInterval is how often expired sessions are deleted (default 10 minutes).
 	PurgeInterval time.Duration
 
+	// Avatars configures avatar uploads; without a store they answer not_found.
+	Avatars AvatarOptions
+	// ContentCheck sends every new nickname to WeChat's content check
+	// (msg_sec_check) first.
+	ContentCheck bool
+
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -64,6 +70,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PurgeInterval <= 0 {
 		o.PurgeInterval = d.PurgeInterval
+	}
+	if o.Avatars.StoreTimeout <= 0 {
+		o.Avatars.StoreTimeout = DefaultAvatarStoreTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

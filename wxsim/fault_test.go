@@ -269,6 +269,7 @@ func TestStatsAndRouting(t *testing.T) {
 		"cgi-bin/stable_token":            2,
 		"wxa/business/getuserphonenumber": 1,
 		"wxa/checksession":                2,
+		"wxa/msg_sec_check":               0,
 	}
 	calls, _ := m["calls"].(map[string]any)
 	if len(calls) != len(want) {

@@ -17,14 +17,16 @@ import (
 // Config is the whole configuration. The toml tags are also the environment
 // names: section "wechat", key "base_url" is MINIAUTH_WECHAT_BASE_URL.
 type Config struct {
-	HTTP   HTTP   `toml:"http"`
-	Data   Data   `toml:"data"`
-	DB     DB     `toml:"db"`
-	Redis  Redis  `toml:"redis"`
-	WeChat WeChat `toml:"wechat"`
-	Tokens Tokens `toml:"tokens"`
-	Admin  Admin  `toml:"admin"`
-	Log    Log    `toml:"log"`
+	HTTP    HTTP    `toml:"http"`
+	Data    Data    `toml:"data"`
+	DB      DB      `toml:"db"`
+	Redis   Redis   `toml:"redis"`
+	WeChat  WeChat  `toml:"wechat"`
+	Tokens  Tokens  `toml:"tokens"`
+	Admin   Admin   `toml:"admin"`
+	Log     Log     `toml:"log"`
+	Profile Profile `toml:"profile"`
+	Avatar  Avatar  `toml:"avatar"`
 }
 
 type HTTP struct {
@@ -34,6 +36,9 @@ type HTTP struct {
 	TrustedProxies  []string `toml:"trusted_proxies"`
 	AuthRate        float64  `toml:"auth_rate"`  // logins+refreshes per second per IP; 0: no limit
 	AuthBurst       int      `toml:"auth_burst"` // bucket size of that limit
+	// PublicURL is how clients reach this server (https://auth.example.com);
+	// avatar URLs start with it. Empty: the host of each request.
+	PublicURL string `toml:"public_url"`
 }
 
 type Data struct {
@@ -99,7 +104,8 @@ func Default() Config {
 			RefreshTTL: Duration{30 * 24 * time.Hour},
 			CacheTTL:   Duration{800 * time.Millisecond},
 		},
-		Log: Log{Level: "info", Format: "json"},
+		Log:    Log{Level: "info", Format: "json"},
+		Avatar: defaultAvatar(),
 	}
 }
 
@@ -115,6 +121,7 @@ func Load(path string, environ []string) (cfg Config, warnings []string, err err
 	}
 	envProblems, warnings := applyEnv(&cfg, environ)
 	problems = append(problems, envProblems...)
+	cfg.readAWSCredentials(environ)
 	problems = append(problems, cfg.validate()...)
 	if len(problems) > 0 {
 		return cfg, warnings, errors.New(strings.Join(problems, "\n"))
@@ -241,6 +248,7 @@ func (c Config) validate() []string {
 	if !oneOf(c.Log.Format, "json", "text") {
 		bad("log.format", "must be json or text")
 	}
+	c.validateProfile(bad)
 	return p
 }
 

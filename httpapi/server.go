@@ -31,6 +31,7 @@ type Options struct {
 	Registry *prometheus.Registry
 
 	BodyLimit      int64         // request body limit in bytes, default 64 KiB
+	AvatarMaxBytes int64         // largest avatar file, default 1 MiB (the upload route's body may add the multipart envelope)
 	ReadyTimeout   time.Duration // per readiness check, default 1s
 	Checks         []Check       // asked by /readyz
 	TrustedProxies []string      // proxies whose X-Forwarded-For is believed; none by default
@@ -70,6 +71,9 @@ func init() {
 func New(opts Options) (*Server, error) {
 	if opts.BodyLimit <= 0 {
 		opts.BodyLimit = DefaultBodyLimit
+	}
+	if opts.AvatarMaxBytes <= 0 {
+		opts.AvatarMaxBytes = DefaultAvatarMaxBytes
 	}
 	if opts.ReadyTimeout <= 0 {
 		opts.ReadyTimeout = time.Second
@@ -114,6 +118,7 @@ func New(opts Options) (*Server, error) {
 	v1.Any("/auth/verify", s.authenticate, s.verify)
 	v1.GET("/me", s.authenticate, s.me)
 	v1.POST("/me/phone", s.authenticate, s.bindPhone)
+	s.profileRoutes(r, v1)
 
 	if opts.AdminToken != "" {
 		s.adminRoutes(r.Group("/admin/v1", s.authenticateAdmin))

@@ -128,19 +128,26 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 	if err != nil {
 		return nil, err
 	}
+	avatars, avatarChecks, err := openAvatars(cfg)
+	if err != nil {
+		return nil, err
+	}
 	svc := miniauth.NewService(st.users, st.sessions, st.events, wx, miniauth.Options{
-		Apps:       appIDs,
-		AccessTTL:  cfg.Tokens.AccessTTL.Duration,
-		RefreshTTL: cfg.Tokens.RefreshTTL.Duration,
-		CacheTTL:   cacheTTL(cfg.Tokens.CacheTTL.Duration),
-		Logger:     logger,
+		Apps:         appIDs,
+		AccessTTL:    cfg.Tokens.AccessTTL.Duration,
+		RefreshTTL:   cfg.Tokens.RefreshTTL.Duration,
+		CacheTTL:     cacheTTL(cfg.Tokens.CacheTTL.Duration),
+		Avatars:      avatars,
+		ContentCheck: cfg.Profile.ContentCheck,
+		Logger:       logger,
 	})
 	api, err := httpapi.New(httpapi.Options{
 		Service:        svc,
 		Logger:         logger,
 		Registry:       registry,
 		BodyLimit:      int64(cfg.HTTP.BodyLimit),
-		Checks:         st.checks,
+		AvatarMaxBytes: int64(cfg.Avatar.MaxBytes),
+		Checks:         append(st.checks, avatarChecks...),
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		AuthRate:       cfg.HTTP.AuthRate,
 		AuthBurst:      cfg.HTTP.AuthBurst,

@@ -150,3 +150,18 @@ func chunk(w io.Writer, typ string, data []byte) {
 	binary.BigEndian.PutUint32(n[:], crc.Sum32())
 	w.Write(n[:])
 }
+
+// PadPNG grows a PNG to exactly size bytes with an ancillary private chunk
+// right after IHDR, which decoders skip.
+func PadPNG(data []byte, size int) []byte {
+	const afterIHDR = 8 + 12 + 13
+	pad := size - len(data) - 12
+	if pad < 0 {
+		panic("testimage: PNG already larger than the size asked")
+	}
+	var buf bytes.Buffer
+	buf.Write(data[:afterIHDR])
+	chunk(&buf, "prVt", make([]byte, pad))
+	buf.Write(data[afterIHDR:])
+	return buf.Bytes()
+}

@@ -67,9 +67,9 @@ func testNicknameRules(t *testing.T, n *testNode) {
 		return call(t, "PATCH", n.URL+"/api/v1/me", token, map[string]any{"nickname": nick})
 	}
 	ok := map[string]string{
-		strings.Repeat("名", 32):           strings.Repeat("名", 32),
-		"  小明 🐱 ":                        "小明 🐱",
-		"👩‍👧👩‍👧 emoji":                     "👩‍👧👩‍👧 emoji",
+		strings.Repeat("名", 32):             strings.Repeat("名", 32),
+		"  小明 🐱 ":                           "小明 🐱",
+		"👩‍👧👩‍👧 emoji":                      "👩‍👧👩‍👧 emoji",
 		" " + strings.Repeat("a", 32) + " ": strings.Repeat("a", 32),
 	}
 	for in, want := range ok {

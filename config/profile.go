@@ -22,6 +22,7 @@ type Avatar struct {
 	// <public_url>/avatars/<name>. Required with s3://.
 	PublicURL    string   `toml:"public_url"`
 	DecodeMemory ByteSize `toml:"decode_memory"` // memory that concurrent image decodes may take together
+	DecodeWait   Duration `toml:"decode_wait"`   // how long an upload waits for its turn (503 past it)
 	StoreTimeout Duration `toml:"store_timeout"` // per call to the store
 
 	// Credentials of an S3 store come from the usual AWS_ACCESS_KEY_ID,
@@ -54,6 +55,7 @@ const (
 	DefaultAvatarMaxBytes     = 1 << 20
 	DefaultAvatarDecodeMemory = 256 << 20
 	DefaultAvatarStoreTimeout = 5 * time.Second
+	DefaultAvatarDecodeWait   = 20 * time.Second
 	minAvatarDecodeMemory     = 16 << 20
 )
 
@@ -61,6 +63,7 @@ func defaultAvatar() Avatar {
 	return Avatar{
 		MaxBytes:     DefaultAvatarMaxBytes,
 		DecodeMemory: DefaultAvatarDecodeMemory,
+		DecodeWait:   Duration{DefaultAvatarDecodeWait},
 		StoreTimeout: Duration{DefaultAvatarStoreTimeout},
 	}
 }
@@ -75,6 +78,9 @@ func (c Config) validateProfile(bad func(key, format string, args ...any)) {
 	}
 	if a.DecodeMemory < minAvatarDecodeMemory {
 		bad("avatar.decode_memory", "must be at least 16MiB")
+	}
+	if a.DecodeWait.Duration <= 0 {
+		bad("avatar.decode_wait", "must be positive")
 	}
 	if a.StoreTimeout.Duration <= 0 {
 		bad("avatar.store_timeout", "must be positive")

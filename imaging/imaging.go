@@ -19,6 +19,8 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"runtime"
+	"time"
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
@@ -33,6 +35,13 @@ const (
 	DefaultMaxOut       = 512       // images are scaled down to fit MaxOut×MaxOut
 	DefaultDecodeMemory = 256 << 20 // bytes that concurrent decodes may take together
 	DefaultJPEGQuality  = 85
+	// DefaultDecodeWait bounds the wait for a turn to decode: an upload
+	// answers 503 rather than outlive the server's write timeout (30 s).
+	DefaultDecodeWait = 20 * time.Second
+	// bigDecode is the cost past which a decode's garbage is collected at
+	// once: left to the pacer, a heap that just held a 200 MB image may grow
+	// to twice that before the next collection.
+	bigDecode = 32 << 20
 )
 
 // Options configure a Processor. Zero fields take the defaults.
@@ -40,6 +49,7 @@ type Options struct {
 	MaxSide      int
 	MaxOut       int
 	DecodeMemory int64
+	DecodeWait   time.Duration
 	JPEGQuality  int
 }
 
@@ -52,6 +62,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DecodeMemory <= 0 {
 		o.DecodeMemory = DefaultDecodeMemory
+	}
+	if o.DecodeWait <= 0 {
+		o.DecodeWait = DefaultDecodeWait
 	}
 	if o.JPEGQuality <= 0 || o.JPEGQuality > 100 {
 		o.JPEGQuality = DefaultJPEGQuality
@@ -95,15 +108,27 @@ func (p *Processor) Process(ctx context.Context, r io.Reader) (*miniauth.Process
 	}
 	out := fit(cfg.Width, cfg.Height, p.opts.MaxOut)
 	cost := min(f.decodeCost(data, cfg)+scaleCost(cfg, out), p.opts.DecodeMemory)
-	if err := p.budget.Acquire(ctx, cost); err != nil {
-		return nil, miniauth.WrapError(miniauth.EUpstreamUnavailable, "the server is busy with other images; try again", err)
-	}
-	dst, err := p.decodeAndScale(f, data, cfg, out)
-	p.budget.Release(cost)
+	dst, err := p.decodeInTurn(ctx, cost, func() (*image.RGBA, error) { return p.decodeAndScale(f, data, cfg, out) })
 	if err != nil {
 		return nil, err
 	}
 	return p.encode(dst)
+}
+
+// decodeInTurn runs decode once cost fits in the budget.
+func (p *Processor) decodeInTurn(ctx context.Context, cost int64, decode func() (*image.RGBA, error)) (*image.RGBA, error) {
+	wait, cancel := context.WithTimeout(ctx, p.opts.DecodeWait)
+	err := p.budget.Acquire(wait, cost)
+	cancel()
+	if err != nil {
+		return nil, miniauth.WrapError(miniauth.EUpstreamUnavailable, "the server is busy with other images; try again", err)
+	}
+	defer p.budget.Release(cost)
+	dst, err := decode()
+	if cost >= bigDecode {
+		runtime.GC()
+	}
+	return dst, err
 }
 
 func (p *Processor) decodeAndScale(f format, data []byte, cfg image.Config, out image.Point) (*image.RGBA, error) {

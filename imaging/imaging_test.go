@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/imaging"
@@ -187,6 +188,37 @@ func TestDecodeBudget(t *testing.T) {
 	cancel()
 	if _, err := p.Process(ctx, bytes.NewReader(data)); miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable {
 		t.Fatalf("waiting with a dead context: %v", err)
+	}
+}
+
+// Uploads that cannot get a turn within DecodeWait answer 503; the one
+// holding the budget finishes.
+func TestDecodeWait(t *testing.T) {
+	p := imaging.New(imaging.Options{DecodeMemory: 1 << 20, DecodeWait: 20 * time.Millisecond})
+	big := testimage.JPEG(testimage.Gradient(2048, 2048)) // costs the whole budget
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Go(func() {
+			_, err := p.Process(context.Background(), bytes.NewReader(big))
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var ok, busy int
+	for err := range errs {
+		switch miniauth.ErrorCode(err) {
+		case "":
+			ok++
+		case miniauth.EUpstreamUnavailable:
+			busy++
+		default:
+			t.Fatal(err)
+		}
+	}
+	if ok == 0 || busy == 0 {
+		t.Fatalf("%d done, %d turned away; want some of each", ok, busy)
 	}
 }
 

@@ -20,7 +20,7 @@ import (
 func openAvatars(cfg config.Config) (miniauth.AvatarOptions, []httpapi.Check, error) {
 	a := cfg.Avatar
 	opts := miniauth.AvatarOptions{
-		Processor:    imaging.New(imaging.Options{DecodeMemory: int64(a.DecodeMemory)}),
+		Processor:    imaging.New(imaging.Options{DecodeMemory: int64(a.DecodeMemory), DecodeWait: a.DecodeWait.Duration}),
 		StoreTimeout: a.StoreTimeout.Duration,
 	}
 	if cfg.AvatarsInS3() {

@@ -28,12 +28,24 @@ func (a appFlags) Set(v string) error {
 	return nil
 }
 
+// wordFlags collects repeated --risky-word values; nil when none is given.
+type wordFlags []string
+
+func (w *wordFlags) String() string { return strings.Join(*w, ",") }
+
+func (w *wordFlags) Set(v string) error {
+	*w = append(*w, v)
+	return nil
+}
+
 func wxsimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wxsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
 	apps := appFlags{}
 	fs.Var(apps, "app", "a mini program the simulator knows, APPID:SECRET (repeatable; default the dev app)")
+	var risky wordFlags
+	fs.Var(&risky, "risky-word", "a word wxa/msg_sec_check finds risky (repeatable; default "+wxsim.DefaultRiskyWord+")")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -41,7 +53,7 @@ func wxsimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	sim := wxsim.New(wxsim.Options{Apps: apps})
+	sim := wxsim.New(wxsim.Options{Apps: apps, RiskyWords: risky})
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "wxsim listening on %s\n", baseURL(ln.Addr()))
 	return serveUntilDone(ctx, srv, ln, 5*time.Second)

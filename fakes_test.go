@@ -2,6 +2,7 @@ package miniauth
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -54,6 +55,12 @@ func (f *fakeUsers) UpdateUser(_ context.Context, id string, upd UserUpdate) (*U
 	}
 	if upd.Phone != nil {
 		u.Phone = *upd.Phone
+	}
+	if upd.Nickname != nil {
+		u.Nickname = *upd.Nickname
+	}
+	if upd.AvatarURL != nil {
+		u.AvatarURL = *upd.AvatarURL
 	}
 	if upd.Disabled != nil {
 		u.Disabled = *upd.Disabled
@@ -170,6 +177,16 @@ func (f *fakeSessions) Ping(context.Context) error                              
 type fakeWeChat struct {
 	sessions map[string]*WeChatSession // code -> answer
 	err      error
+	risky    string   // CheckProfileText fails texts that contain it
+	checked  []string // texts given to CheckProfileText
+}
+
+func (f *fakeWeChat) CheckProfileText(_ context.Context, _, _, text string) (bool, error) {
+	f.checked = append(f.checked, text)
+	if f.err != nil {
+		return false, f.err
+	}
+	return f.risky == "" || !strings.Contains(text, f.risky), nil
 }
 
 func (f *fakeWeChat) Code2Session(_ context.Context, _, code string) (*WeChatSession, error) {

@@ -57,3 +57,33 @@ func phoneOf(info *PhoneInfo) string {
 	}
 	return "+" + cc + pure
 }
+
+// SetNickname sets the user's nickname after NormalizeNickname and, when
+// ContentCheck is on, WeChat's content check.
+//
+// Errors: EInvalidRequest (a rule broken, or WeChat rejected the text),
+// EUnauthorized, and WeChat's errors (EUpstreamUnavailable, ERateLimited).
+func (s *Service) SetNickname(ctx context.Context, session *Session, nickname string) (*User, error) {
+	name, err := NormalizeNickname(nickname)
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.ContentCheck {
+		pass, err := s.wechat.CheckProfileText(ctx, session.AppID, session.OpenID, name)
+		if err != nil {
+			return nil, err
+		}
+		if !pass {
+			return nil, Errorf(EInvalidRequest, "nickname was rejected by WeChat's content check")
+		}
+	}
+	return s.updateUser(ctx, session, UserUpdate{Nickname: &name, UpdatedAt: s.opts.Now()})
+}
+
+func (s *Service) updateUser(ctx context.Context, session *Session, upd UserUpdate) (*User, error) {
+	user, err := s.users.UpdateUser(ctx, session.UserID, upd)
+	if ErrorCode(err) == ENotFound {
+		return nil, errUnauthorized
+	}
+	return user, err
+}

@@ -62,6 +62,12 @@ type Options struct {
 	// Issuer is the "iss" of signed tokens and of introspection answers.
 	Issuer string
 
+	// Avatars configures avatar uploads; without a store they answer not_found.
+	Avatars AvatarOptions
+	// ContentCheck sends every new nickname to WeChat's content check
+	// (msg_sec_check) first.
+	ContentCheck bool
+
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -104,6 +110,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RefreshReuseLeeway == 0 {
 		o.RefreshReuseLeeway = d.RefreshReuseLeeway
+	}
+	if o.Avatars.StoreTimeout <= 0 {
+		o.Avatars.StoreTimeout = DefaultAvatarStoreTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

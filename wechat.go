@@ -28,4 +28,10 @@ type WeChat interface {
 	// using the app's access token (refreshed once and retried once when WeChat
 	// reports it invalid).
 	PhoneNumber(ctx context.Context, appID, openID, code string) (*PhoneInfo, error)
+
+	// CheckProfileText asks WeChat's content check (wxa/msg_sec_check,
+	// version 2, scene 1 "profile") whether text written by user openID may
+	// be shown. pass is false when WeChat finds it risky. Uses the app's
+	// access token as PhoneNumber does.
+	CheckProfileText(ctx context.Context, appID, openID, text string) (pass bool, err error)
 }

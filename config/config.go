@@ -25,10 +25,12 @@ type Config struct {
 	Redis  Redis  `toml:"redis"`
 	WeChat WeChat `toml:"wechat"`
 	// PlatformApps are [[apps]] (TOML only): apps of every platform.
-	PlatformApps []App  `toml:"apps"`
-	Tokens       Tokens `toml:"tokens"`
-	Admin        Admin  `toml:"admin"`
-	Log          Log    `toml:"log"`
+	PlatformApps []App   `toml:"apps"`
+	Tokens       Tokens  `toml:"tokens"`
+	Admin        Admin   `toml:"admin"`
+	Log          Log     `toml:"log"`
+	Profile      Profile `toml:"profile"`
+	Avatar       Avatar  `toml:"avatar"`
 
 	Throttle Throttle `toml:"throttle"`
 }
@@ -47,6 +49,9 @@ type HTTP struct {
 	MaxConns          int      `toml:"max_conns"`
 	ReadHeaderTimeout Duration `toml:"read_header_timeout"`
 	IdleTimeout       Duration `toml:"idle_timeout"`
+	// PublicURL is how clients reach this server (https://auth.example.com);
+	// avatar URLs start with it. Empty: the host of each request.
+	PublicURL string `toml:"public_url"`
 }
 
 // Defaults of the HTTP server's connection handling.
@@ -197,6 +202,7 @@ func Default() Config {
 		},
 		Log:      Log{Level: "info", Format: "json"},
 		Throttle: defaultThrottle(),
+		Avatar:   defaultAvatar(),
 	}
 }
 
@@ -212,6 +218,7 @@ func Load(path string, environ []string) (cfg Config, warnings []string, err err
 	}
 	envProblems, warnings := applyEnv(&cfg, environ)
 	problems = append(problems, envProblems...)
+	cfg.readAWSCredentials(environ)
 	problems = append(problems, cfg.validate()...)
 	if len(problems) > 0 {
 		return cfg, warnings, errors.New(strings.Join(problems, "\n"))
@@ -362,6 +369,7 @@ func (c Config) validate() []string {
 		bad("log.format", "must be json or text")
 	}
 	c.Throttle.validate(bad)
+	c.validateProfile(bad)
 	return p
 }
 

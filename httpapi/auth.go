@@ -58,7 +58,7 @@ func (s *Server) login(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, tokenResponseOf(res, time.Now(), true))
+	c.JSON(http.StatusOK, tokenResponseOf(res, time.Now(), true).at(c))
 }
 
 func (s *Server) refresh(c *gin.Context) {
@@ -84,7 +84,7 @@ func (s *Server) refresh(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, tokenResponseOf(res, time.Now(), false))
+	c.JSON(http.StatusOK, tokenResponseOf(res, time.Now(), false).at(c))
 }
 
 func (s *Server) logout(c *gin.Context) {

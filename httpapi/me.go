@@ -37,7 +37,7 @@ func (s *Server) me(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, userJSONOf(user))
+	c.JSON(http.StatusOK, userJSONOf(user).at(c))
 }
 
 type phoneRequest struct {
@@ -55,5 +55,5 @@ func (s *Server) bindPhone(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, userJSONOf(user))
+	c.JSON(http.StatusOK, userJSONOf(user).at(c))
 }

@@ -120,15 +120,16 @@ func (s *Server) recover(c *gin.Context) {
 	c.Next()
 }
 
-// limitBody refuses bodies over the limit: at once when Content-Length says
-// so, otherwise when reading passes it.
+// limitBody refuses bodies over the route's limit: at once when
+// Content-Length says so, otherwise when reading passes it.
 func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > s.opts.BodyLimit {
+	limit := s.bodyLimitOf(c.FullPath())
+	if c.Request.ContentLength > limit {
 		c.Header("Connection", "close")
-		s.fail(c, tooLarge(s.opts.BodyLimit))
+		s.fail(c, tooLarge(limit))
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.BodyLimit)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 

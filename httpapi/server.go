@@ -31,6 +31,7 @@ type Options struct {
 	Registry *prometheus.Registry
 
 	BodyLimit      int64         // request body limit in bytes, default 64 KiB
+	AvatarMaxBytes int64         // largest avatar file, default 1 MiB (the upload route's body may add the multipart envelope)
 	ReadyTimeout   time.Duration // per readiness check, default 1s
 	Checks         []Check       // asked by /readyz
 	TrustedProxies []string      // proxies whose X-Forwarded-For is believed; none by default
@@ -90,6 +91,9 @@ func New(opts Options) (*Server, error) {
 	if opts.JWKSMaxAge <= 0 {
 		opts.JWKSMaxAge = DefaultJWKSMaxAge
 	}
+	if opts.AvatarMaxBytes <= 0 {
+		opts.AvatarMaxBytes = DefaultAvatarMaxBytes
+	}
 	if opts.ReadyTimeout <= 0 {
 		opts.ReadyTimeout = time.Second
 	}
@@ -144,6 +148,7 @@ func New(opts Options) (*Server, error) {
 	getAndHead(r, "/.well-known/jwks.json", s.jwks)
 	getAndHead(r, "/.well-known/oauth-authorization-server", s.metadata)
 	v1.POST("/me/phone", s.authenticate, s.bindPhone)
+	s.profileRoutes(r, v1)
 
 	if opts.AdminToken != "" {
 		// The token first: a caller without it learns nothing from the ids.

@@ -30,6 +30,13 @@ if ((${#missing[@]})); then
   [ -z "$ours" ] || $sudo rm -f /usr/sbin/policy-rc.d
 fi
 
+# The S3 server of the avatar store tests: a Go binary, built from the
+# module proxy (pinned as testserver.VersityGWVersion).
+if ! command -v versitygw >/dev/null && [ ! -x "$(go env GOPATH)/bin/versitygw" ]; then
+  echo "== installing versitygw (S3 server for tests)"
+  go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+fi
+
 # Backend suites must run here, not skip: a missing server is a failure.
 export MINIAUTH_TEST_REQUIRE_BACKENDS=1
 

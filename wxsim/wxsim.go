@@ -1,6 +1,7 @@
 // Package wxsim is a WeChat server simulator: an http.Handler that answers
 // the WeChat endpoints miniauth uses (jscode2session, cgi-bin/token,
-// cgi-bin/stable_token, wxa/business/getuserphonenumber, wxa/checksession)
+// cgi-bin/stable_token, wxa/business/getuserphonenumber, wxa/checksession,
+// wxa/msg_sec_check)
 // with WeChat's own shapes and error codes, plus control endpoints under
 // _sim/ that stand in for the phone (minting login and phone codes), inject
 // faults and report call counts.
@@ -33,6 +34,10 @@
 //     client has gone away. That is what a slow WeChat looks like: a retry
 //     after a timeout finds the code used (40163).
 //   - Times come from Options.Now; fault delays use real timers.
+//   - msg_sec_check fails a text that contains one of Options.RiskyWords
+//     (default DefaultRiskyWord): version 2 answers errcode 0 with
+//     result.suggest "risky" and label 20006, version 1 errcode 87014. The
+//     openid must have logged in (a session key is held), else 40003.
 //   - Request bodies are read up to 64 KiB: a larger body answers 47001 on
 //     WeChat endpoints and HTTP 413 on control endpoints.
 //   - Unknown paths answer a plain 404 and wrong methods 405 (with Allow), as
@@ -118,6 +123,11 @@ type Options struct {
 	// 5 minutes of codes up to ~870 logins a second. 0 means the default.
 	MaxCodes       int
 	MaxSessionKeys int
+
+	// RiskyWords are what wxa/msg_sec_check finds risky: a text that
+	// contains one of them (ignoring case) fails. Nil means
+	// []string{DefaultRiskyWord}; an empty, non-nil list passes everything.
+	RiskyWords []string
 }
 
 // Simulator is the WeChat simulator. It is safe for concurrent use. Create
@@ -133,6 +143,7 @@ type Simulator struct {
 	tokens      tokenState
 	faults      faultQueue
 	alipayKey   *rsa.PrivateKey // signs Alipay's answers
+	riskyWords  []string        // lower case
 
 	calls        [numEndpoints]atomic.Int64
 	tokensIssued atomic.Int64
@@ -164,6 +175,7 @@ func New(opts Options) *Simulator {
 	for id, secret := range opts.Apps {
 		s.apps[id] = app{id: id, secret: secret, platform: platformWeixin}
 	}
+	s.riskyWords = riskyWords(opts.RiskyWords)
 	if len(s.apps) == 0 && len(opts.PlatformApps) == 0 {
 		s.apps[DevAppID] = app{id: DevAppID, secret: DevSecret, platform: platformWeixin}
 	}
@@ -185,6 +197,7 @@ const (
 	epStableToken
 	epPhoneNumber
 	epCheckSession
+	epMsgSecCheck
 	numWeChatEndpoints // the other platforms' endpoints follow (platforms.go)
 )
 
@@ -197,6 +210,7 @@ var endpoints = [numEndpoints]struct {
 	epStableToken:  {"cgi-bin/stable_token", http.MethodPost, (*Simulator).stableToken},
 	epPhoneNumber:  {"wxa/business/getuserphonenumber", http.MethodPost, (*Simulator).phoneNumber},
 	epCheckSession: {"wxa/checksession", http.MethodGet, (*Simulator).checkSession},
+	epMsgSecCheck:  {"wxa/msg_sec_check", http.MethodPost, (*Simulator).msgSecCheck},
 
 	epQQCode2Session:       {"qq/sns/jscode2session", http.MethodGet, (*Simulator).qqCode2Session},
 	epDouyinCode2Session:   {"douyin/api/apps/v2/jscode2session", http.MethodPost, (*Simulator).douyinCode2Session},
@@ -382,6 +396,10 @@ func errMsg(code int) string {
 		return "api unauthorized"
 	case 87009:
 		return "invalid signature"
+	case 40003:
+		return "invalid openid"
+	case 87014:
+		return "risky content"
 	}
 	return "simulated error"
 }

@@ -148,3 +148,7 @@ func (noWeChat) Code2Session(context.Context, string, string) (*miniauth.WeChatS
 func (noWeChat) PhoneNumber(context.Context, string, string, string) (*miniauth.PhoneInfo, error) {
 	return nil, miniauth.Errorf(miniauth.EInvalidRequest, "phone numbers need a WeChat app")
 }
+
+func (noWeChat) CheckProfileText(context.Context, string, string, string) (bool, error) {
+	return false, miniauth.Errorf(miniauth.EInvalidRequest, "the content check needs a WeChat app")
+}

@@ -139,17 +139,23 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 	if err != nil {
 		return nil, err
 	}
+	avatars, avatarChecks, err := openAvatars(cfg)
+	if err != nil {
+		return nil, err
+	}
 	svc := miniauth.NewService(st.users, st.sessions, st.events, wx, miniauth.Options{
-		Apps:       plan.appIDs,
-		DefaultApp: plan.defaultApp,
-		Providers:  providers,
-		AccessTTL:  cfg.Tokens.AccessTTL.Duration,
-		RefreshTTL: cfg.Tokens.RefreshTTL.Duration,
-		CacheTTL:   cacheTTL(cfg.Tokens.CacheTTL.Duration),
-		Failures:   st.failures,
-		Throttle:   cfg.Throttle.Limits(),
-		Signer:     signerOf(keys),
-		Issuer:     issuer,
+		Apps:         plan.appIDs,
+		DefaultApp:   plan.defaultApp,
+		Providers:    providers,
+		AccessTTL:    cfg.Tokens.AccessTTL.Duration,
+		RefreshTTL:   cfg.Tokens.RefreshTTL.Duration,
+		CacheTTL:     cacheTTL(cfg.Tokens.CacheTTL.Duration),
+		Failures:     st.failures,
+		Throttle:     cfg.Throttle.Limits(),
+		Signer:       signerOf(keys),
+		Issuer:       issuer,
+		Avatars:      avatars,
+		ContentCheck: cfg.Profile.ContentCheck,
 		// The configuration's 0 (off) is the service's negative.
 		RefreshReuseLeeway: cacheTTL(cfg.Tokens.RefreshReuseLeeway.Duration),
 		Ledger:             st.ledger,
@@ -161,7 +167,8 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		Logger:         logger,
 		Registry:       registry,
 		BodyLimit:      int64(cfg.HTTP.BodyLimit),
-		Checks:         st.checks,
+		AvatarMaxBytes: int64(cfg.Avatar.MaxBytes),
+		Checks:         append(st.checks, avatarChecks...),
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		AuthRate:       cfg.HTTP.AuthRate,
 		AuthBurst:      cfg.HTTP.AuthBurst,

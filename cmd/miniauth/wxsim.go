@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/miniauth/miniauth/internal/alipaysign"
@@ -41,6 +42,16 @@ func (a *appFlags) Set(v string) error {
 	return nil
 }
 
+// wordFlags collects repeated --risky-word values; nil when none is given.
+type wordFlags []string
+
+func (w *wordFlags) String() string { return strings.Join(*w, ",") }
+
+func (w *wordFlags) Set(v string) error {
+	*w = append(*w, v)
+	return nil
+}
+
 func wxsimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wxsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -49,6 +60,8 @@ func wxsimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Var(&apps, "app", "an app the simulator knows, PLATFORM:APPID:SECRET or APPID:SECRET for WeChat; "+
 		"alipay:APPID:PUBLIC_KEY_FILE for Alipay (repeatable; default the dev apps but Alipay's)")
 	gatewayKey := fs.String("alipay-gateway-key", "", "PEM file of the key that signs Alipay's answers (default: one made at start, served at _sim/alipay-gateway-key)")
+	var risky wordFlags
+	fs.Var(&risky, "risky-word", "a word wxa/msg_sec_check finds risky (repeatable; default "+wxsim.DefaultRiskyWord+")")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -73,6 +86,7 @@ func wxsimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	opts.RiskyWords = risky
 	sim := wxsim.New(opts)
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	url := baseURL(ln.Addr())

@@ -18,6 +18,7 @@ const (
 	ERateLimited         = "rate_limited"
 	EUpstreamUnavailable = "upstream_unavailable"
 	EInternal            = "internal"
+	EConflict            = "conflict"
 )
 
 // Error is an error with a code from the list above. Message is safe to show

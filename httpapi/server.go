@@ -144,6 +144,7 @@ func New(opts Options) (*Server, error) {
 	getAndHead(r, "/.well-known/jwks.json", s.jwks)
 	getAndHead(r, "/.well-known/oauth-authorization-server", s.metadata)
 	v1.POST("/me/phone", s.authenticate, s.bindPhone)
+	s.accountRoutes(v1)
 
 	if opts.AdminToken != "" {
 		// The token first: a caller without it learns nothing from the ids.

@@ -157,8 +157,8 @@ func testIdentities(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 		before := keys(t, c, s, a.ID)
 		beforeB := keys(t, c, s, b.ID)
 		for name, id := range map[string]miniauth.Identity{
-			"another account's identity":       wx("app2", "ob", ""),
-			"a second identity in one app":     wx("app1", "oa-other", ""),
+			"another account's identity":      wx("app2", "ob", ""),
+			"a second identity in one app":    wx("app1", "oa-other", ""),
 			"another account's, with unionid": wx("app2", "ob", "V"),
 		} {
 			_, err := s.LinkIdentity(c, a.ID, id)

@@ -73,8 +73,8 @@ func testLinkAndUnlink(t *testing.T, d *accountsDeployment) {
 	// Conflicts change nothing, on either account.
 	beforeA, beforeB := d.me(t, a.AccessToken), d.me(t, b.AccessToken)
 	for name, body := range map[string]map[string]string{
-		"another account's identity":     {"appid": app3, "code": d.code(t, app3, bo3, "")},
-		"a second identity in one app":   {"appid": app2, "code": d.code(t, app2, "someone-else-"+miniauth.NewID()[:8], "")},
+		"another account's identity":    {"appid": app3, "code": d.code(t, app3, bo3, "")},
+		"a second identity in one app":  {"appid": app2, "code": d.code(t, app2, "someone-else-"+miniauth.NewID()[:8], "")},
 		"another account's, by unionid": {"appid": app3, "code": d.code(t, app3, bo3, "a-unionid")},
 	} {
 		r := link(a.AccessToken, body)

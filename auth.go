@@ -53,8 +53,8 @@ var (
 	errBlocked     = Errorf(EUserBlocked, "this account is disabled")
 )
 
-// Login exchanges a wx.login() code with WeChat, finds or creates the user,
-// and starts a session.
+// Login exchanges a wx.login() code with WeChat, finds the account by the
+// identity (or by its unionid) or creates one, and starts a session.
 //
 // Errors: EInvalidRequest (unknown or missing appid), EInvalidCode,
 // EUserBlocked (WeChat's 40226 or a disabled account), ERateLimited (WeChat's
@@ -69,11 +69,8 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 	if err != nil {
 		return nil, err
 	}
-	if req.Code == "" {
-		return nil, Errorf(EInvalidCode, "code is empty")
-	}
-	if len(req.Code) > maxCodeLength {
-		return nil, Errorf(EInvalidCode, "code is too long")
+	if err := checkCode(req.Code); err != nil {
+		return nil, err
 	}
 	wx, err := s.loginProvider(appID).Code2Session(ctx, appID, req.Code)
 	if err != nil {
@@ -83,14 +80,9 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 		return nil, err
 	}
 	now := s.opts.Now()
-	user, created, err := s.users.FindOrCreateUser(ctx, &User{
-		ID:        NewID(),
-		AppID:     appID,
-		OpenID:    wx.OpenID,
-		UnionID:   wx.UnionID,
-		CreatedAt: now,
-		UpdatedAt: now,
-	})
+	user, created, err := s.users.FindOrCreateByIdentity(ctx,
+		Identity{Platform: s.platformOf(appID), AppID: appID, OpenID: wx.OpenID, UnionID: wx.UnionID},
+		&User{ID: NewID(), CreatedAt: now, UpdatedAt: now})
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +119,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 	if err := s.signAccess(&tokens, session); err != nil {
 		return nil, err
 	}
-	return &LoginResult{Tokens: tokens, User: user, NewUser: created}, nil
+	return &LoginResult{Tokens: tokens, User: inView(user, appID, wx.OpenID), NewUser: created}, nil
 }
 
 // Refresh rotates a session's tokens. The presented refresh token stops
@@ -172,7 +164,7 @@ func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (_ *LoginResu
 	if err := s.signAccess(&tokens, session); err != nil {
 		return nil, err
 	}
-	return &LoginResult{Tokens: tokens, User: user}, nil
+	return &LoginResult{Tokens: tokens, User: inView(user, session.AppID, session.OpenID)}, nil
 }
 
 // refreshFailed turns a failed rotation into the answer. A reuse within the

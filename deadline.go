@@ -111,14 +111,24 @@ type deadlineUsers struct {
 	s UserStore
 }
 
-func (u deadlineUsers) FindOrCreateUser(ctx context.Context, in *User) (*User, bool, error) {
+func (u deadlineUsers) FindOrCreateByIdentity(ctx context.Context, id Identity, newUser *User) (*User, bool, error) {
 	var created bool
 	user, err := call(ctx, u.d, "find or create user", func(ctx context.Context) (*User, error) {
-		user, c, err := u.s.FindOrCreateUser(ctx, in)
+		user, c, err := u.s.FindOrCreateByIdentity(ctx, id, newUser)
 		created = c
 		return user, err
 	})
 	return user, created, err
+}
+
+func (u deadlineUsers) LinkIdentity(ctx context.Context, userID string, id Identity) (*User, error) {
+	return call(ctx, u.d, "link identity", func(ctx context.Context) (*User, error) { return u.s.LinkIdentity(ctx, userID, id) })
+}
+
+func (u deadlineUsers) UnlinkIdentity(ctx context.Context, userID, appID string) (*Identity, error) {
+	return call(ctx, u.d, "unlink identity", func(ctx context.Context) (*Identity, error) {
+		return u.s.UnlinkIdentity(ctx, userID, appID)
+	})
 }
 
 func (u deadlineUsers) UserByID(ctx context.Context, id string) (*User, error) {

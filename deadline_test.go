@@ -24,7 +24,13 @@ func (s stalled) wait(ctx context.Context) error {
 	return WrapError(EInternal, "database error", errors.New("driver: bad connection"))
 }
 
-func (s stalled) FindOrCreateUser(ctx context.Context, _ *User) (*User, bool, error) {
+func (s stalled) LinkIdentity(ctx context.Context, _ string, _ Identity) (*User, error) {
+	return nil, s.wait(ctx)
+}
+func (s stalled) UnlinkIdentity(ctx context.Context, _, _ string) (*Identity, error) {
+	return nil, s.wait(ctx)
+}
+func (s stalled) FindOrCreateByIdentity(ctx context.Context, _ Identity, _ *User) (*User, bool, error) {
 	return nil, false, s.wait(ctx)
 }
 func (s stalled) UserByID(ctx context.Context, _ string) (*User, error) { return nil, s.wait(ctx) }
@@ -76,12 +82,17 @@ func storeCalls(d Deadline, s stalled) map[string]func(context.Context) error {
 	users, sessions, events, tokens := d.Users(s), d.Sessions(s), d.Events(s), d.AccessTokens(s)
 	now := time.Now()
 	return map[string]func(context.Context) error{
-		"FindOrCreateUser": func(ctx context.Context) error { _, _, err := users.FindOrCreateUser(ctx, &User{}); return err },
-		"UserByID":         func(ctx context.Context) error { _, err := users.UserByID(ctx, "u"); return err },
-		"UpdateUser":       func(ctx context.Context) error { _, err := users.UpdateUser(ctx, "u", UserUpdate{}); return err },
-		"ListUsers":        func(ctx context.Context) error { _, err := users.ListUsers(ctx, UserFilter{}); return err },
-		"users.Ping":       users.Ping,
-		"CreateSession":    func(ctx context.Context) error { return sessions.CreateSession(ctx, &Session{}) },
+		"FindOrCreateByIdentity": func(ctx context.Context) error {
+			_, _, err := users.FindOrCreateByIdentity(ctx, Identity{}, &User{})
+			return err
+		},
+		"LinkIdentity":   func(ctx context.Context) error { _, err := users.LinkIdentity(ctx, "", Identity{}); return err },
+		"UnlinkIdentity": func(ctx context.Context) error { _, err := users.UnlinkIdentity(ctx, "", ""); return err },
+		"UserByID":       func(ctx context.Context) error { _, err := users.UserByID(ctx, "u"); return err },
+		"UpdateUser":     func(ctx context.Context) error { _, err := users.UpdateUser(ctx, "u", UserUpdate{}); return err },
+		"ListUsers":      func(ctx context.Context) error { _, err := users.ListUsers(ctx, UserFilter{}); return err },
+		"users.Ping":     users.Ping,
+		"CreateSession":  func(ctx context.Context) error { return sessions.CreateSession(ctx, &Session{}) },
 		"SessionByAccessHash": func(ctx context.Context) error {
 			_, err := sessions.SessionByAccessHash(ctx, "h")
 			return err

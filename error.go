@@ -18,6 +18,7 @@ const (
 	ERateLimited         = "rate_limited"
 	EUpstreamUnavailable = "upstream_unavailable"
 	EInternal            = "internal"
+	EConflict            = "conflict"
 
 	// ECanceled is no contract code: the caller went away (a client that
 	// closed its connection) before the answer was ready. Nobody reads

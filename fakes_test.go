@@ -17,22 +17,35 @@ type fakeUsers struct {
 
 func newFakeUsers() *fakeUsers { return &fakeUsers{users: map[string]*User{}} }
 
-func (f *fakeUsers) FindOrCreateUser(_ context.Context, u *User) (*User, bool, error) {
+// FindOrCreateByIdentity knows one identity per account, and no unionids
+// beyond filling them in: the stores' contract suite covers the rest.
+func (f *fakeUsers) FindOrCreateByIdentity(_ context.Context, id Identity, u *User) (*User, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, existing := range f.users {
-		if existing.AppID == u.AppID && existing.OpenID == u.OpenID {
-			if existing.UnionID == "" && u.UnionID != "" {
-				existing.UnionID = u.UnionID
+		if existing.AppID == id.AppID && existing.OpenID == id.OpenID {
+			if existing.UnionID == "" && id.UnionID != "" {
+				existing.UnionID = id.UnionID
+				existing.Identities[0].UnionID = id.UnionID
 			}
 			c := *existing
 			return &c, false, nil
 		}
 	}
 	c := *u
+	c.AppID, c.OpenID, c.UnionID = id.AppID, id.OpenID, id.UnionID
+	c.Identities = []Identity{id}
 	f.users[u.ID] = &c
 	out := c
 	return &out, true, nil
+}
+
+func (f *fakeUsers) LinkIdentity(context.Context, string, Identity) (*User, error) {
+	return nil, Errorf(EInternal, "not in the fake")
+}
+
+func (f *fakeUsers) UnlinkIdentity(context.Context, string, string) (*Identity, error) {
+	return nil, Errorf(EInternal, "not in the fake")
 }
 
 func (f *fakeUsers) UserByID(_ context.Context, id string) (*User, error) {

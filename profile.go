@@ -13,7 +13,10 @@ func (s *Service) Me(ctx context.Context, session *Session) (*User, error) {
 	if ErrorCode(err) == ENotFound {
 		return nil, errUnauthorized
 	}
-	return user, err
+	if err != nil {
+		return nil, err
+	}
+	return inView(user, session.AppID, session.OpenID), nil
 }
 
 // BindPhone exchanges a getPhoneNumber button code for the user's phone
@@ -40,7 +43,10 @@ func (s *Service) BindPhone(ctx context.Context, session *Session, code string) 
 	if ErrorCode(err) == ENotFound {
 		return nil, errUnauthorized
 	}
-	return user, err
+	if err != nil {
+		return nil, err
+	}
+	return inView(user, session.AppID, session.OpenID), nil
 }
 
 // phoneOf is the number we store: the pure number for mainland China

@@ -19,6 +19,9 @@ type Options struct {
 	// Providers exchange the login codes of each app, by appid. An app
 	// without one is WeChat's, exchanged by the WeChat client.
 	Providers map[string]LoginProvider
+	// Platforms names each app's platform, by appid; an app not in it is
+	// WeChat's.
+	Platforms map[string]string
 
 	AccessTTL  time.Duration // access token lifetime, default 2h
 	RefreshTTL time.Duration // refresh token lifetime, default 30 days

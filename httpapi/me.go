@@ -17,6 +17,8 @@ type userJSON struct {
 	AvatarURL string `json:"avatar_url"`
 	Phone     string `json:"phone"`
 	CreatedAt string `json:"created_at"`
+
+	Identities []identityJSON `json:"identities"`
 }
 
 func userJSONOf(u *miniauth.User) *userJSON {
@@ -28,6 +30,8 @@ func userJSONOf(u *miniauth.User) *userJSON {
 		AvatarURL: u.AvatarURL,
 		Phone:     u.Phone,
 		CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339),
+
+		Identities: identitiesJSONOf(u.Identities),
 	}
 }
 

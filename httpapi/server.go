@@ -149,6 +149,7 @@ func New(opts Options) (*Server, error) {
 	getAndHead(r, "/.well-known/oauth-authorization-server", s.metadata)
 	v1.POST("/me/phone", s.authenticate, s.bindPhone)
 	s.profileRoutes(r, v1)
+	s.accountRoutes(v1)
 
 	if opts.AdminToken != "" {
 		// The token first: a caller without it learns nothing from the ids.

@@ -147,11 +147,11 @@ const migrationLock = "CONCAT('miniauth:migrate:', SHA1(DATABASE()))"
 
 // dialect is MySQL's. It is never modified.
 var dialect = sqlstore.Dialect{
-	Name:             "mysql",
-	InsertIgnoreUser: "ON DUPLICATE KEY UPDATE id = id",
-	ForUpdate:        " FOR UPDATE",
-	Time:             func(t time.Time) any { return t },
-	Classify:         classify,
+	Name:         "mysql",
+	InsertIgnore: "ON DUPLICATE KEY UPDATE user_id = user_id",
+	ForUpdate:    " FOR UPDATE",
+	Time:         func(t time.Time) any { return t },
+	Classify:     classify,
 	MigrationLock: func(ctx context.Context, c *sql.Conn) (func(), error) {
 		var got sql.NullInt64
 		if err := c.QueryRowContext(ctx, "SELECT GET_LOCK("+migrationLock+", 120)").Scan(&got); err != nil {

@@ -115,7 +115,7 @@ const migrationLockKey = 0x6d696e6961757468 // "miniauth"
 var dialect = sqlstore.Dialect{
 	Name:               "postgres",
 	DollarPlaceholders: true,
-	InsertIgnoreUser:   "ON CONFLICT (app_id, openid) DO NOTHING",
+	InsertIgnore:       "ON CONFLICT DO NOTHING",
 	ForUpdate:          " FOR UPDATE",
 	Time:               func(t time.Time) any { return t },
 	Classify:           classify,

@@ -177,7 +177,7 @@ func (db *DB) closePools() error {
 // no separate migration lock (BEGIN IMMEDIATE is one).
 var dialect = sqlstore.Dialect{
 	Name:             "sqlite",
-	InsertIgnoreUser: "ON CONFLICT (app_id, openid) DO NOTHING",
+	InsertIgnore:     "ON CONFLICT DO NOTHING",
 	Time:             func(t time.Time) any { return t.UnixMilli() },
 	Classify:         classify,
 	TransactionalDDL: true,

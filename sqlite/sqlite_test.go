@@ -50,7 +50,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 	// Every handle works on the one database.
 	u := &miniauth.User{ID: miniauth.NewID(), AppID: "a", OpenID: "o", CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	for i, db := range dbs {
-		got, _, err := db.FindOrCreateUser(context.Background(), u)
+		got, _, err := db.FindOrCreateByIdentity(context.Background(), miniauth.Identity{Platform: "weixin", AppID: u.AppID, OpenID: u.OpenID}, u)
 		if err != nil || got.ID != u.ID {
 			t.Fatalf("db %d: %v, %v", i, got, err)
 		}
@@ -65,7 +65,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := &miniauth.User{ID: miniauth.NewID(), AppID: "a", OpenID: "o", CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	if _, _, err := db.FindOrCreateUser(ctx, u); err != nil {
+	if _, _, err := db.FindOrCreateByIdentity(ctx, miniauth.Identity{Platform: "weixin", AppID: u.AppID, OpenID: u.OpenID}, u); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -91,7 +91,7 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
-// BenchmarkLogin measures one login's store work, FindOrCreateUser and
+// BenchmarkLogin measures one login's store work, FindOrCreateByIdentity and
 // CreateSession, from parallel goroutines on a file database: "new" makes a
 // new user every time (the write-heavy case), "returning" logs in one of
 // 1,000 known users.
@@ -111,7 +111,7 @@ func BenchmarkLogin(b *testing.B) {
 			defer db.Close()
 			login := func(ctx context.Context, openid string) error {
 				now := time.Now()
-				u, _, err := db.FindOrCreateUser(ctx, &miniauth.User{ID: miniauth.NewID(), AppID: "wxbench", OpenID: openid, CreatedAt: now, UpdatedAt: now})
+				u, _, err := db.FindOrCreateByIdentity(ctx, benchIdentity(openid), &miniauth.User{ID: miniauth.NewID(), CreatedAt: now, UpdatedAt: now})
 				if err != nil {
 					return err
 				}
@@ -120,7 +120,7 @@ func BenchmarkLogin(b *testing.B) {
 					CreatedAt: now, LastUsedAt: now, AccessExpiresAt: now.Add(2 * time.Hour), RefreshExpiresAt: now.Add(720 * time.Hour)})
 			}
 			for i := range int64(1000) {
-				if _, _, err := db.FindOrCreateUser(context.Background(), &miniauth.User{ID: miniauth.NewID(), AppID: "wxbench", OpenID: fmt.Sprint("known-", i), CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+				if _, _, err := db.FindOrCreateByIdentity(context.Background(), benchIdentity(fmt.Sprint("known-", i)), &miniauth.User{ID: miniauth.NewID(), CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -169,4 +169,8 @@ func BenchmarkVerify(b *testing.B) {
 			}
 		}
 	})
+}
+
+func benchIdentity(openid string) miniauth.Identity {
+	return miniauth.Identity{Platform: miniauth.PlatformWeixin, AppID: "wxbench", OpenID: openid}
 }

@@ -129,14 +129,17 @@ func TestOutage(t *testing.T) {
 			defer db.Close()
 			now := time.Now()
 			u := &miniauth.User{ID: miniauth.NewID(), AppID: "a", OpenID: "o", CreatedAt: now, UpdatedAt: now}
-			if _, _, err := db.FindOrCreateUser(ctx, u); err != nil {
+			if _, _, err := db.FindOrCreateByIdentity(ctx, identityOf(u), u); err != nil {
 				t.Fatal(err)
 			}
 
 			srv.Stop()
 			calls := map[string]func(ctx context.Context) error{
-				"UserByID":            func(ctx context.Context) error { _, err := db.UserByID(ctx, u.ID); return err },
-				"FindOrCreateUser":    func(ctx context.Context) error { _, _, err := db.FindOrCreateUser(ctx, u); return err },
+				"UserByID": func(ctx context.Context) error { _, err := db.UserByID(ctx, u.ID); return err },
+				"FindOrCreateByIdentity": func(ctx context.Context) error {
+					_, _, err := db.FindOrCreateByIdentity(ctx, identityOf(u), u)
+					return err
+				},
 				"SessionByAccessHash": func(ctx context.Context) error { _, err := db.SessionByAccessHash(ctx, "h"); return err },
 				"RotateRefresh": func(ctx context.Context) error {
 					_, err := db.RotateRefresh(ctx, "h", miniauth.Rotation{AccessHash: "a", RefreshHash: "r", At: now})
@@ -167,7 +170,7 @@ func TestOutage(t *testing.T) {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			if _, created, err := db.FindOrCreateUser(ctx, u); err != nil || created {
+			if _, created, err := db.FindOrCreateByIdentity(ctx, identityOf(u), u); err != nil || created {
 				t.Fatalf("after recovery: created %v, %v", created, err)
 			}
 		})
@@ -191,4 +194,9 @@ func TestOpenUnreachable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// identityOf is u's WeChat identity.
+func identityOf(u *miniauth.User) miniauth.Identity {
+	return miniauth.Identity{Platform: miniauth.PlatformWeixin, AppID: u.AppID, OpenID: u.OpenID}
 }

@@ -35,6 +35,16 @@ func newUser(app, openid string, at time.Time) *miniauth.User {
 	return &miniauth.User{ID: miniauth.NewID(), AppID: app, OpenID: openid, CreatedAt: at, UpdatedAt: at}
 }
 
+// identityOf is the WeChat identity whose account u is meant to be.
+func identityOf(u *miniauth.User) miniauth.Identity {
+	return miniauth.Identity{Platform: miniauth.PlatformWeixin, AppID: u.AppID, OpenID: u.OpenID, UnionID: u.UnionID}
+}
+
+// findOrCreate logs u in by its identity in view.
+func findOrCreate(c context.Context, s miniauth.UserStore, u *miniauth.User) (*miniauth.User, bool, error) {
+	return s.FindOrCreateByIdentity(c, identityOf(u), u)
+}
+
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := miniauth.ErrorCode(err); got != code {
@@ -54,6 +64,18 @@ func sameUser(t *testing.T, got, want *miniauth.User) {
 	if got.CreatedAt.Location() != time.UTC || got.UpdatedAt.Location() != time.UTC {
 		t.Fatalf("times not in UTC: %v, %v", got.CreatedAt, got.UpdatedAt)
 	}
+	if !hasIdentity(got, miniauth.PlatformWeixin, got.AppID, got.OpenID, got.UnionID) {
+		t.Fatalf("the identity in view %s/%s is not among the identities %+v", got.AppID, got.OpenID, got.Identities)
+	}
+}
+
+func hasIdentity(u *miniauth.User, platform, app, openid, unionid string) bool {
+	for _, x := range u.Identities {
+		if x.Platform == platform && x.AppID == app && x.OpenID == openid && x.UnionID == unionid {
+			return true
+		}
+	}
+	return false
 }
 
 // TestUserStore runs the UserStore contract. open returns a fresh, empty store.
@@ -63,14 +85,14 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 		s, c := open(t), ctx(t)
 		u := newUser("app1", "openid-1", base)
 		u.Nickname, u.AvatarURL, u.Phone = "昵称 😀", "https://example.com/a.png", "13800138000"
-		got, created, err := s.FindOrCreateUser(c, u)
+		got, created, err := findOrCreate(c, s, u)
 		if err != nil || !created {
 			t.Fatalf("first FindOrCreateUser: created %v, err %v", created, err)
 		}
 		sameUser(t, got, u)
 
 		again := newUser("app1", "openid-1", base.Add(time.Hour))
-		got2, created, err := s.FindOrCreateUser(c, again)
+		got2, created, err := findOrCreate(c, s, again)
 		if err != nil || created {
 			t.Fatalf("second FindOrCreateUser: created %v, err %v", created, err)
 		}
@@ -84,23 +106,25 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 
 		// Same openid in another app is another user; openids are case-sensitive.
 		for _, k := range []struct{ app, openid string }{{"app2", "openid-1"}, {"app1", "OPENID-1"}} {
-			other, created, err := s.FindOrCreateUser(c, newUser(k.app, k.openid, base))
+			other, created, err := findOrCreate(c, s, newUser(k.app, k.openid, base))
 			if err != nil || !created || other.ID == u.ID {
 				t.Fatalf("%s/%s: created %v, id %s, err %v", k.app, k.openid, created, other.ID, err)
 			}
 		}
 	})
 
+	testIdentities(t, open)
+
 	t.Run("UnionIDFilledIn", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
 		u := newUser("app1", "o-union", base)
-		if _, _, err := s.FindOrCreateUser(c, u); err != nil {
+		if _, _, err := findOrCreate(c, s, u); err != nil {
 			t.Fatal(err)
 		}
 		later := newUser("app1", "o-union", base.Add(time.Minute))
 		later.UnionID = "union-1"
-		got, created, err := s.FindOrCreateUser(c, later)
+		got, created, err := findOrCreate(c, s, later)
 		if err != nil || created || got.UnionID != "union-1" || got.ID != u.ID {
 			t.Fatalf("created %v, user %+v, err %v", created, got, err)
 		}
@@ -111,7 +135,7 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 		// A unionid, once known, is not replaced.
 		other := newUser("app1", "o-union", base.Add(2*time.Minute))
 		other.UnionID = "union-2"
-		got, _, err = s.FindOrCreateUser(c, other)
+		got, _, err = findOrCreate(c, s, other)
 		if err != nil || got.UnionID != "union-1" {
 			t.Fatalf("unionid %q, err %v", got.UnionID, err)
 		}
@@ -129,7 +153,7 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				users[i], created[i], errs[i] = s.FindOrCreateUser(c, newUser("app1", "same-openid", base))
+				users[i], created[i], errs[i] = findOrCreate(c, s, newUser("app1", "same-openid", base))
 			})
 		}
 		close(start)
@@ -167,7 +191,7 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 		s, c := open(t), ctx(t)
 		u := newUser("app1", "o-upd", base)
 		u.Nickname = "old"
-		if _, _, err := s.FindOrCreateUser(c, u); err != nil {
+		if _, _, err := findOrCreate(c, s, u); err != nil {
 			t.Fatal(err)
 		}
 		nick, phone, disabled := "new", "+1 2025550123", true
@@ -213,7 +237,7 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 				app = "appB"
 			}
 			u := newUser(app, fmt.Sprintf("o-%d", i), base.Add(time.Duration(i)*time.Second))
-			if _, _, err := s.FindOrCreateUser(c, u); err != nil {
+			if _, _, err := findOrCreate(c, s, u); err != nil {
 				t.Fatal(err)
 			}
 			want = append([]*miniauth.User{u}, want...)
@@ -265,7 +289,7 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
 		for i := range 120 {
-			if _, _, err := s.FindOrCreateUser(c, newUser("app1", fmt.Sprintf("o-%03d", i), base.Add(time.Duration(i)*time.Millisecond))); err != nil {
+			if _, _, err := findOrCreate(c, s, newUser("app1", fmt.Sprintf("o-%03d", i), base.Add(time.Duration(i)*time.Millisecond))); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -290,7 +314,7 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 			time.Date(2000, 2, 29, 23, 59, 59, 1000000, shanghai),
 		} {
 			u := newUser("app1", fmt.Sprintf("o-time-%d", i), at)
-			got, _, err := s.FindOrCreateUser(c, u)
+			got, _, err := findOrCreate(c, s, u)
 			if err != nil {
 				t.Fatal(err)
 			}

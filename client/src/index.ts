@@ -2,12 +2,12 @@ import { MiniauthError, NetworkError } from './errors';
 import { isPath, splitOrigin } from './origin';
 import { Platform, PlatformResponse, wxPlatform } from './platform';
 import { isUser, openState, Session } from './state';
-import type { Auth, AuthOptions, RequestOptions, Response, User } from './types';
+import type { Auth, AuthOptions, DeviceSession, RequestOptions, Response, User } from './types';
 
 export { MiniauthError, NetworkError } from './errors';
 export { wxPlatform } from './platform';
 export type { Platform, PlatformRequest, PlatformResponse, WxLike } from './platform';
-export type { Auth, AuthEvent, AuthOptions, RequestOptions, Response, User } from './types';
+export type { Auth, AuthEvent, AuthOptions, DeviceSession, Identity, RequestOptions, Response, User } from './types';
 
 const DEFAULT_STORAGE_KEY = 'miniauth';
 const DEFAULT_REFRESH_AHEAD_SECONDS = 60;
@@ -205,6 +205,12 @@ export function createAuth(options: AuthOptions): Auth {
     login: async () => (await current()).user,
     request: (o) => authed(o.url, o.header, requestTransport(o.method, o.data, o.timeout)),
     bindPhone: (code) => userCall('POST', '/api/v1/me/phone', { code }),
+    sessions: async () =>
+      (await authed<{ sessions: DeviceSession[] }>('/api/v1/me/sessions', undefined, requestTransport('GET'))).data.sessions,
+    endSession: async (id) => {
+      await authed('/api/v1/me/sessions/' + encodeURIComponent(id), undefined, requestTransport('DELETE'));
+    },
+    linkIdentity: (appid, code) => userCall('POST', '/api/v1/me/identities', { appid, code }),
     logout: async () => {
       const s = state.session;
       epoch++;

@@ -9,6 +9,28 @@ export interface User {
   avatar_url: string;
   phone: string;
   created_at: string;
+  /** Every way this account logs in (other apps, other platforms). */
+  identities?: Identity[];
+}
+
+export interface Identity {
+  platform: string;
+  appid: string;
+  openid: string;
+  unionid: string;
+}
+
+/** One of the user's sessions: a device logged in. */
+export interface DeviceSession {
+  id: string;
+  appid: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  user_agent: string;
+  ip: string;
+  /** This device's own session. */
+  current: boolean;
 }
 
 export interface AuthOptions {
@@ -83,6 +105,12 @@ export interface Auth {
   request<T = unknown>(options: RequestOptions): Promise<Response<T>>;
   /** Binds the phone number behind a getPhoneNumber button's `e.detail.code`. */
   bindPhone(code: string): Promise<User>;
+  /** The user's live sessions (devices), newest first; `current` marks this one. */
+  sessions(): Promise<DeviceSession[]>;
+  /** Ends one of the user's sessions ("log out this device"); for this device's own, use logout(). */
+  endSession(id: string): Promise<void>;
+  /** Adds the identity behind a login code of another app (`appid`) to this account; answers the user. */
+  linkIdentity(appid: string, code: string): Promise<User>;
   /** Ends the session on the server and always forgets it (and a remembered block) locally. */
   logout(): Promise<void>;
   /** The stored user, or null when logged out. Never sends anything. */

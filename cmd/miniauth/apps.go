@@ -152,3 +152,12 @@ func (noWeChat) PhoneNumber(context.Context, string, string, string) (*miniauth.
 func (noWeChat) CheckProfileText(context.Context, string, string, string) (bool, error) {
 	return false, miniauth.Errorf(miniauth.EInvalidRequest, "the content check needs a WeChat app")
 }
+
+// platforms names the platform of every app that is not WeChat's.
+func (p *appPlan) platforms() map[string]string {
+	out := make(map[string]string, len(p.others))
+	for _, o := range p.others {
+		out[o.AppID] = o.Platform
+	}
+	return out
+}

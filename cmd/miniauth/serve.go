@@ -147,6 +147,7 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		Apps:         plan.appIDs,
 		DefaultApp:   plan.defaultApp,
 		Providers:    providers,
+		Platforms:    plan.platforms(),
 		AccessTTL:    cfg.Tokens.AccessTTL.Duration,
 		RefreshTTL:   cfg.Tokens.RefreshTTL.Duration,
 		CacheTTL:     cacheTTL(cfg.Tokens.CacheTTL.Duration),

@@ -26,12 +26,12 @@ type Dialect struct {
 	// DollarPlaceholders turns ? into $1, $2... (PostgreSQL).
 	DollarPlaceholders bool
 
-	// InsertIgnoreUser is appended to the INSERT of a user so that a
-	// duplicate (app_id, openid) inserts nothing and is no error:
-	// "ON CONFLICT (app_id, openid) DO NOTHING" or, in MySQL, which has no
-	// ON CONFLICT, "ON DUPLICATE KEY UPDATE id = id" (a no-op update: rows
-	// affected 0).
-	InsertIgnoreUser string
+	// InsertIgnore is appended to an INSERT so that a duplicate key
+	// inserts nothing and is no error: "ON CONFLICT DO NOTHING" or, in
+	// MySQL, which has no ON CONFLICT, "ON DUPLICATE KEY UPDATE user_id =
+	// user_id" (a no-op update: rows affected 0; every table it serves has
+	// a user_id column).
+	InsertIgnore string
 
 	// ForUpdate is appended to SELECTs that must lock the rows they read in
 	// a write transaction ("FOR UPDATE"); empty for SQLite, whose write

@@ -68,10 +68,12 @@ func New(ctx context.Context, d *Dialect, w, r *sql.DB, opts Options) (*Store, e
 // theirs prepared: preparing takes a connection of the pool, and SQLite's
 // write pool has one, which the transaction holds.
 func (s *Store) prepareAll(ctx context.Context) error {
-	writes := []string{s.qInsertUser(), qUserByOpenID + s.d.ForUpdate, qFillUnionID, qUpdateUser, qUserByID,
+	writes := []string{qUpdateUser, qUserByID,
 		qInsertSession, qRotate, qSessionByRefresh, qInsertUsed, qUsedSession, qSessionByID, qDeleteSession,
 		qUserSessionIDs + s.d.ForUpdate, qTouch, qDeleteExpired}
-	reads := []string{qUserByOpenID, qUserByID, qListUsers, qListAppUsers, qSessionByAccess, qUserSessions}
+	reads := []string{qUserByID, qListUsers, qListAppUsers, qSessionByAccess, qUserSessions}
+	identityWrites, identityReads := s.identityStatements()
+	writes, reads = append(writes, identityWrites...), append(reads, identityReads...)
 	for _, q := range writes {
 		if _, err := s.stmt(ctx, s.w, q); err != nil {
 			return err

@@ -3,107 +3,45 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"github.com/miniauth/miniauth"
 )
 
-const userColumns = `id, app_id, openid, unionid, nickname, avatar_url, phone, disabled, created_at, updated_at`
+// userColumns are the account's own; its identities are in identities.go.
+const userColumns = `id, nickname, avatar_url, phone, disabled, created_at, updated_at`
 
 const (
-	qUserByID     = `SELECT ` + userColumns + ` FROM users WHERE id = ?`
-	qUserByOpenID = `SELECT ` + userColumns + ` FROM users WHERE app_id = ? AND openid = ?`
-	qFillUnionID  = `UPDATE users SET unionid = ?, updated_at = ? WHERE id = ? AND unionid = ''`
+	qUserByID   = `SELECT ` + userColumns + ` FROM users WHERE id = ?`
+	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	// COALESCE keeps a column whose new value is NULL (a nil field of
 	// UserUpdate), so that one prepared statement serves every update.
 	qUpdateUser = `UPDATE users SET nickname = COALESCE(?, nickname), avatar_url = COALESCE(?, avatar_url),
 		phone = COALESCE(?, phone), disabled = COALESCE(?, disabled), updated_at = ? WHERE id = ?`
-	qListUsers      = `SELECT ` + userColumns + ` FROM users ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
-	qListAppUsers   = `SELECT ` + userColumns + ` FROM users WHERE app_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
+	qListUsers = `SELECT ` + userColumns + ` FROM users ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
+	// The users with an identity in an app, through identities' index on
+	// (user_id, app_id).
+	qListAppUsers = `SELECT ` + userColumns + ` FROM users u WHERE EXISTS
+		(SELECT 1 FROM identities i WHERE i.user_id = u.id AND i.app_id = ?)
+		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
 	defaultUserPage = 50
 	maxUserPage     = 100
 )
-
-func (s *Store) qInsertUser() string {
-	return `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ` + s.d.InsertIgnoreUser
-}
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
 func scanUser(row scanner) (*miniauth.User, error) {
 	var u miniauth.User
-	err := row.Scan(&u.ID, &u.AppID, &u.OpenID, &u.UnionID, &u.Nickname, &u.AvatarURL, &u.Phone,
-		&u.Disabled, msTime{&u.CreatedAt}, msTime{&u.UpdatedAt})
+	err := row.Scan(&u.ID, &u.Nickname, &u.AvatarURL, &u.Phone, &u.Disabled, msTime{&u.CreatedAt}, msTime{&u.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
 	return &u, nil
 }
 
-// FindOrCreateUser returns the user with u.AppID and u.OpenID, inserting u
-// when there is none. A returning user is one read on the read pool; only a
-// first login (or a unionid to fill in) writes. The write is an INSERT that
-// ignores a duplicate (app_id, openid) followed by a SELECT, so that
-// concurrent first logins make one user and all of them return it.
-func (s *Store) FindOrCreateUser(ctx context.Context, u *miniauth.User) (*miniauth.User, bool, error) {
-	if u.ID == "" || u.AppID == "" || u.OpenID == "" {
-		return nil, false, miniauth.Errorf(miniauth.EInvalidRequest, "a new user needs an id, an app id and an openid")
-	}
-	got, err := scanUser(s.queryRow(ctx, qUserByOpenID, u.AppID, u.OpenID))
-	switch {
-	case err == nil && (u.UnionID == "" || got.UnionID != ""):
-		return got, false, nil
-	case err != nil && !isNoRows(err):
-		return nil, false, s.wrap("find user", err)
-	}
-
-	var created bool
-	err = s.inTx(ctx, "find or create user", func(tx *Tx) error {
-		var err error
-		got, created, err = tx.findOrCreateUser(u)
-		return err
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	return got, created, nil
-}
-
-func (tx *Tx) findOrCreateUser(u *miniauth.User) (*miniauth.User, bool, error) {
-	s := tx.s
-	res, err := tx.exec(s.qInsertUser(), u.ID, u.AppID, u.OpenID, u.UnionID, u.Nickname, u.AvatarURL,
-		u.Phone, u.Disabled, s.t(u.CreatedAt), s.t(u.UpdatedAt))
-	if err != nil {
-		return nil, false, err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return nil, false, err
-	}
-	got, err := scanUser(tx.queryRow(qUserByOpenID+s.d.ForUpdate, u.AppID, u.OpenID))
-	if err != nil {
-		return nil, false, err
-	}
-	created := n == 1
-	if !created && got.UnionID == "" && u.UnionID != "" {
-		// WeChat reports a unionid once the mini program is bound to an
-		// Open Platform account: keep it from then on.
-		if _, err := tx.exec(qFillUnionID, u.UnionID, s.t(u.UpdatedAt), got.ID); err != nil {
-			return nil, false, err
-		}
-		got.UnionID = u.UnionID
-		got.UpdatedAt = u.UpdatedAt.UTC().Truncate(time.Millisecond)
-	}
-	return got, created, nil
-}
-
 // UserByID returns the user or ENotFound.
 func (s *Store) UserByID(ctx context.Context, id string) (*miniauth.User, error) {
-	u, err := scanUser(s.queryRow(ctx, qUserByID, id))
-	if isNoRows(err) {
-		return nil, notFound("user")
-	}
+	u, err := loadUser(s.reads(ctx), id, nil)
 	if err != nil {
 		return nil, s.wrap("user by id", err)
 	}
@@ -125,10 +63,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, upd miniauth.UserUpda
 		if err != nil {
 			return err
 		}
-		u, err = scanUser(tx.queryRow(qUserByID, id))
-		if isNoRows(err) {
-			return notFound("user")
-		}
+		u, err = loadUser(tx, id, nil)
 		return err
 	})
 	if err != nil {
@@ -165,6 +100,10 @@ func (s *Store) ListUsers(ctx context.Context, f miniauth.UserFilter) ([]*miniau
 		users = append(users, u)
 	}
 	if err := rows.Err(); err != nil {
+		return nil, s.wrap("list users", err)
+	}
+	rows.Close()
+	if err := s.addIdentities(ctx, users); err != nil {
 		return nil, s.wrap("list users", err)
 	}
 	return users, nil

@@ -6,9 +6,9 @@
 
 const DEV_APPID = 'wxdevappid0000000';
 
-function createFakeWx({ simURL, appid = DEV_APPID }) {
+function createFakeWx({ simURL, appid = DEV_APPID, openid: user }) {
   const storage = new Map();
-  let openid; // the phone's user, fixed after the first login
+  let openid = user; // the phone's user: given, or fixed after the first login
   const wx = {
     /** Set to make every wx.request fail as if offline. */
     offline: false,

@@ -35,6 +35,9 @@ const avatarCacheControl = "public, max-age=31536000, immutable"
 
 func (s *Server) profileRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
 	v1.PATCH("/me", s.authenticate, s.setNickname)
+	// The same for mini programs: wx.request, my.request and tt.request
+	// cannot send PATCH (their method lists stop at PUT).
+	v1.PUT("/me", s.authenticate, s.setNickname)
 	v1.POST("/me/avatar", s.authenticate, s.uploadAvatar)
 	r.GET(routeAvatarFile, s.avatarFile)
 	r.HEAD(routeAvatarFile, s.avatarFile)

@@ -1,12 +1,15 @@
 import { MiniauthError, NetworkError } from './errors';
 import { isPath, splitOrigin } from './origin';
-import { Platform, PlatformResponse, wxPlatform } from './platform';
+import { Platform, PlatformResponse } from './platform';
+import { nativePlatform } from './platforms';
 import { isUser, openState, Session } from './state';
 import type { Auth, AuthOptions, DeviceSession, RequestOptions, Response, User } from './types';
 
 export { MiniauthError, NetworkError } from './errors';
 export { wxPlatform } from './platform';
-export type { Platform, PlatformRequest, PlatformResponse, WxLike } from './platform';
+export { myPlatform } from './platforms';
+export type { Platform, PlatformRequest, PlatformResponse, PlatformUpload, WxLike } from './platform';
+export type { MyLike, PlatformName } from './platforms';
 export type { Auth, AuthEvent, AuthOptions, DeviceSession, Identity, RequestOptions, Response, User } from './types';
 
 const DEFAULT_STORAGE_KEY = 'miniauth';
@@ -21,12 +24,10 @@ interface TokenAnswer {
 }
 
 /**
- * Sends one authenticated call (wx.request, later wx.uploadFile) to an
+ * Sends one authenticated call (wx.request or wx.uploadFile) to an
  * absolute URL with the given headers; resolves for any HTTP status.
  */
 type Transport = (url: string, header: Record<string, string>) => Promise<PlatformResponse>;
-
-declare const wx: WechatMiniprogram.Wx | undefined;
 
 /**
  * Creates the auth of an app. Create one (in app.js) and share it: logins and
@@ -48,12 +49,7 @@ export function createAuth(options: AuthOptions): Auth {
   const blockFor = seconds(options.blockedRetrySeconds, DEFAULT_BLOCKED_RETRY_SECONDS);
   const now = options.now || Date.now;
   const appid = options.appid;
-  let platform = options.platform;
-  if (!platform) {
-    if (typeof wx === 'undefined') throw new Error('miniauth: no wx global: pass options.platform');
-    platform = wxPlatform(wx);
-  }
-  const p: Platform = platform;
+  const p: Platform = typeof options.platform === 'object' ? options.platform : nativePlatform(options.platform);
   const state = openState(p, options.storageKey || DEFAULT_STORAGE_KEY, baseURL);
 
   // The one login or refresh in flight; everyone who needs one joins it.
@@ -194,8 +190,13 @@ export function createAuth(options: AuthOptions): Auth {
 
   // userCall is an authenticated call to miniauth that answers the user
   // object, which then replaces the stored one.
-  async function userCall(method: RequestOptions['method'], path: string, data: unknown): Promise<User> {
-    const user = (await authed<User>(path, undefined, requestTransport(method, data))).data;
+  async function userCall(
+    method: RequestOptions['method'],
+    path: string,
+    data: unknown,
+    transport = requestTransport(method, data),
+  ): Promise<User> {
+    const user = (await authed<User>(path, undefined, transport)).data;
     const s = state.session;
     if (s && isUser(user) && user.id === s.user.id) state.set(Object.assign({}, s, { user }));
     return user;
@@ -211,6 +212,13 @@ export function createAuth(options: AuthOptions): Auth {
       await authed('/api/v1/me/sessions/' + encodeURIComponent(id), undefined, requestTransport('DELETE'));
     },
     linkIdentity: (appid, code) => userCall('POST', '/api/v1/me/identities', { appid, code }),
+    // PUT: the contract's PATCH is not among the methods wx.request (or
+    // my.request) can send.
+    setNickname: (nickname) => userCall('PUT', '/api/v1/me', { nickname }),
+    uploadAvatar: (filePath) => {
+      if (!p.uploadFile) return Promise.reject(new Error('miniauth: the platform has no uploadFile'));
+      return userCall('POST', '/api/v1/me/avatar', null, (url, header) => p.uploadFile!({ url, filePath, name: 'file', header }));
+    },
     logout: async () => {
       const s = state.session;
       epoch++;

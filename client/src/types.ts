@@ -1,4 +1,5 @@
 import type { Platform } from './platform';
+import type { PlatformName } from './platforms';
 
 /** The contract's user object. */
 export interface User {
@@ -36,8 +37,12 @@ export interface DeviceSession {
 export interface AuthOptions {
   /** The miniauth server, e.g. `https://auth.example.com`. */
   baseURL: string;
-  /** Defaults to the `wx` global; `taroPlatform(Taro)` for Taro. */
-  platform?: Platform;
+  /**
+   * `taroPlatform(Taro)` for Taro; for a native app the platform's global
+   * by name (`'wx'`, `'qq'`, `'tt'`, `'my'`, `'swan'`, `'ks'`), or by
+   * default the one the app runs on; or your own Platform.
+   */
+  platform?: Platform | PlatformName;
   /** Where the session lives in storage. Default `miniauth`. */
   storageKey?: string;
   /** Refresh this long before the access token expires. Default 60. */
@@ -111,6 +116,14 @@ export interface Auth {
   endSession(id: string): Promise<void>;
   /** Adds the identity behind a login code of another app (`appid`) to this account; answers the user. */
   linkIdentity(appid: string, code: string): Promise<User>;
+  /** Sets the nickname (the text of `<input type="nickname">`); answers the user. */
+  setNickname(nickname: string): Promise<User>;
+  /**
+   * Uploads the avatar (chooseAvatar's `e.detail.avatarUrl`, a temporary
+   * file) through the platform's uploadFile; answers the user, whose
+   * avatar_url is then the server's copy.
+   */
+  uploadAvatar(tempFilePath: string): Promise<User>;
   /** Ends the session on the server and always forgets it (and a remembered block) locally. */
   logout(): Promise<void>;
   /** The stored user, or null when logged out. Never sends anything. */

@@ -1,15 +1,8 @@
 const dev = require('../../dev');
+const { describe } = require('../../describe');
 
 function auth() {
   return getApp().auth;
-}
-
-// A line for the user: the server's code and message, and its request id to
-// quote in a bug report.
-function describe(err) {
-  if (err.code === 'network_error') return 'Cannot reach the server (' + err.message + ')';
-  if (err.code) return err.code + ': ' + err.message + (err.requestId ? ' (request ' + err.requestId + ')' : '');
-  return String(err.errMsg || err);
 }
 
 Page({
@@ -22,6 +15,12 @@ Page({
   // Handlers return their promise so that tests can wait; WeChat ignores it.
   onLoad() {
     return this.onLogin();
+  },
+
+  // Back from the profile page: show the user as it is now.
+  onShow() {
+    const user = auth().currentUser();
+    if (user && this.data.state === 'in') this.setData({ user });
   },
 
   onLogin() {

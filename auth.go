@@ -228,6 +228,7 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, err
 	if session, ok := s.cache.get(accessToken, now); ok {
 		return session, nil
 	}
+	gen := s.cache.generation()
 	hash, sid := HashToken(accessToken), ""
 	if signed {
 		claims, err := s.parseSigned(accessToken, now)
@@ -250,7 +251,7 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, err
 		return nil, err
 	}
 	session = s.touch(ctx, session, now)
-	s.cache.put(accessToken, session, now)
+	s.cache.put(accessToken, session, now, gen)
 	return session, nil
 }
 

@@ -10,8 +10,9 @@ import (
 // are tested by storetest against SQLite, PostgreSQL, MySQL and Redis.
 
 type fakeUsers struct {
-	mu    sync.Mutex
-	users map[string]*User
+	mu      sync.Mutex
+	users   map[string]*User
+	lookups int // calls of UserByID
 }
 
 func newFakeUsers() *fakeUsers { return &fakeUsers{users: map[string]*User{}} }
@@ -37,6 +38,7 @@ func (f *fakeUsers) FindOrCreateUser(_ context.Context, u *User) (*User, bool, e
 func (f *fakeUsers) UserByID(_ context.Context, id string) (*User, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.lookups++
 	u, ok := f.users[id]
 	if !ok {
 		return nil, Errorf(ENotFound, "no user")

@@ -5,15 +5,25 @@ import (
 	"strings"
 )
 
-// Me returns the user of a session.
+// Me returns the user of a session. Users are kept in memory for CacheTTL
+// at most, and every change drops them on every node (userChanged).
 //
 // Errors: EUnauthorized (the user is gone), EUpstreamUnavailable.
 func (s *Service) Me(ctx context.Context, session *Session) (*User, error) {
+	now := s.opts.Now()
+	if user, ok := s.profiles.get(session.UserID, now); ok {
+		return user, nil
+	}
+	gen := s.profiles.generation()
 	user, err := s.users.UserByID(ctx, session.UserID)
 	if ErrorCode(err) == ENotFound {
 		return nil, errUnauthorized
 	}
-	return user, err
+	if err != nil {
+		return nil, err
+	}
+	s.profiles.put(user.ID, user, now, now.Add(s.opts.CacheTTL), gen)
+	return user, nil
 }
 
 // BindPhone exchanges a getPhoneNumber button code for the user's phone

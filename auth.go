@@ -27,6 +27,9 @@ type Tokens struct {
 	RefreshToken     string
 	AccessExpiresAt  time.Time
 	RefreshExpiresAt time.Time
+	// ExpiresIn is the access token's lifetime as of its issue, by the
+	// service's clock (the answer's expires_in).
+	ExpiresIn time.Duration
 
 	// What the session stores of the access token (see newTokens), and
 	// for a signed one what it will say once signed (signAccess).
@@ -300,6 +303,7 @@ func (s *Service) newTokens(now time.Time) Tokens {
 	if s.opts.Signer == nil {
 		t.AccessToken = newToken(accessTokenPrefix)
 		t.accessHash = HashToken(t.AccessToken)
+		t.ExpiresIn = s.opts.AccessTTL
 		return t
 	}
 	// A JWT's times are whole seconds; the session's expiry is the token's.
@@ -307,6 +311,7 @@ func (s *Service) newTokens(now time.Time) Tokens {
 	t.AccessExpiresAt = t.issuedAt.Add(s.opts.AccessTTL)
 	t.jti = newToken("")
 	t.accessHash = jtiHash(t.jti)
+	t.ExpiresIn = t.AccessExpiresAt.Sub(now)
 	return t
 }
 

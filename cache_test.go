@@ -28,12 +28,12 @@ func TestLRUEvictsTheLeastRecentlyUsed(t *testing.T) {
 			t.Errorf("%s was evicted", k)
 		}
 	}
-	if _, ok := l.get("a", later); ok || l.len() != 2 {
-		t.Errorf("an entry past its deadline is gone; %d left", l.len())
+	if _, ok := l.get("a", later); ok || len(l.items) != 2 {
+		t.Errorf("an entry past its deadline is gone; %d left", len(l.items))
 	}
 	l.sweep(later)
-	if l.len() != 0 {
-		t.Errorf("sweep left %d entries past their deadline", l.len())
+	if len(l.items) != 0 {
+		t.Errorf("sweep left %d entries past their deadline", len(l.items))
 	}
 }
 

@@ -164,10 +164,12 @@ func (f *fakeSessions) RevokeUserSessions(_ context.Context, userID string) ([]s
 	return ids, nil
 }
 
-func (f *fakeSessions) UserSessions(context.Context, string) ([]*Session, error) { return nil, nil }
-func (f *fakeSessions) TouchSession(context.Context, string, time.Time) error    { return nil }
-func (f *fakeSessions) DeleteExpired(context.Context, time.Time) (int, error)    { return 0, nil }
-func (f *fakeSessions) Ping(context.Context) error                               { return nil }
+func (f *fakeSessions) UserSessions(context.Context, string, time.Time) ([]*Session, error) {
+	return nil, nil
+}
+func (f *fakeSessions) TouchSession(context.Context, string, time.Time) error { return nil }
+func (f *fakeSessions) DeleteExpired(context.Context, time.Time) (int, error) { return 0, nil }
+func (f *fakeSessions) Ping(context.Context) error                            { return nil }
 
 type fakeWeChat struct {
 	sessions map[string]*WeChatSession // code -> answer

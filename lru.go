@@ -85,8 +85,6 @@ func (l *lru[V]) clear() {
 	l.head.prev, l.head.next = &l.head, &l.head
 }
 
-func (l *lru[V]) len() int { return len(l.items) }
-
 func (l *lru[V]) removeNode(n *lruNode[V]) {
 	delete(l.items, n.key)
 	l.unlink(n)

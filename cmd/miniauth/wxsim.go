@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/miniauth/miniauth/wxsim"
@@ -20,9 +19,9 @@ type appFlags map[string]string
 func (a appFlags) String() string { return fmt.Sprint(map[string]string(a)) }
 
 func (a appFlags) Set(v string) error {
-	id, secret, ok := strings.Cut(v, ":")
-	if !ok || id == "" || secret == "" {
-		return errors.New("want APPID:SECRET")
+	id, secret, err := wxsim.ParseApp(v)
+	if err != nil {
+		return err
 	}
 	a[id] = secret
 	return nil

@@ -56,6 +56,17 @@ func (s *Store) FindOrCreateUser(ctx context.Context, u *miniauth.User) (*miniau
 		return got, false, nil
 	case err != nil && !isNoRows(err):
 		return nil, false, s.wrap("find user", err)
+	case err != nil:
+		// A first login, most likely: one statement, no transaction, no
+		// read back (the row is u). Only when another login inserted the
+		// user first does the transaction below read it.
+		created, err := s.insertUser(ctx, u)
+		if err != nil {
+			return nil, false, s.wrap("create user", err)
+		}
+		if created {
+			return stored(u), true, nil
+		}
 	}
 
 	var created bool
@@ -68,6 +79,26 @@ func (s *Store) FindOrCreateUser(ctx context.Context, u *miniauth.User) (*miniau
 		return nil, false, err
 	}
 	return got, created, nil
+}
+
+// insertUser inserts u unless a user with its (app_id, openid) exists, and
+// says whether it did.
+func (s *Store) insertUser(ctx context.Context, u *miniauth.User) (bool, error) {
+	res, err := s.execW(ctx, s.qInsertUser(), u.ID, u.AppID, u.OpenID, u.UnionID, u.Nickname, u.AvatarURL,
+		u.Phone, u.Disabled, s.t(u.CreatedAt), s.t(u.UpdatedAt))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// stored is u as the store keeps it: times in UTC at millisecond precision.
+func stored(u *miniauth.User) *miniauth.User {
+	c := *u
+	c.CreatedAt = u.CreatedAt.UTC().Truncate(time.Millisecond)
+	c.UpdatedAt = u.UpdatedAt.UTC().Truncate(time.Millisecond)
+	return &c
 }
 
 func (tx *Tx) findOrCreateUser(u *miniauth.User) (*miniauth.User, bool, error) {

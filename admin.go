@@ -38,7 +38,7 @@ func (s *Service) SetUserDisabled(ctx context.Context, id string, disabled bool)
 
 // UserSessions lists a user's live sessions, newest first.
 func (s *Service) UserSessions(ctx context.Context, userID string) ([]*Session, error) {
-	return s.sessions.UserSessions(ctx, userID)
+	return s.sessions.UserSessions(ctx, userID, s.opts.Now())
 }
 
 // RevokeUserSessions ends every session of a user and returns how many:

@@ -27,6 +27,9 @@ type Tokens struct {
 	RefreshToken     string
 	AccessExpiresAt  time.Time
 	RefreshExpiresAt time.Time
+	// ExpiresIn is the access token's lifetime as of its issue, by the
+	// service's clock (the answer's expires_in).
+	ExpiresIn time.Duration
 
 	// What the session stores of the access token (see newTokens), and
 	// for a signed one what it will say once signed (signAccess).
@@ -220,6 +223,7 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, err
 	if session, ok := s.cache.get(accessToken, now); ok {
 		return session, nil
 	}
+	gen := s.cache.generation()
 	hash, sid := HashToken(accessToken), ""
 	if signed {
 		claims, err := s.parseSigned(accessToken, now)
@@ -242,7 +246,7 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, err
 		return nil, err
 	}
 	session = s.touch(ctx, session, now)
-	s.cache.put(accessToken, session, now)
+	s.cache.put(accessToken, session, now, gen)
 	return session, nil
 }
 
@@ -291,6 +295,7 @@ func (s *Service) newTokens(now time.Time) Tokens {
 	if s.opts.Signer == nil {
 		t.AccessToken = newToken(accessTokenPrefix)
 		t.accessHash = HashToken(t.AccessToken)
+		t.ExpiresIn = s.opts.AccessTTL
 		return t
 	}
 	// A JWT's times are whole seconds; the session's expiry is the token's.
@@ -298,6 +303,7 @@ func (s *Service) newTokens(now time.Time) Tokens {
 	t.AccessExpiresAt = t.issuedAt.Add(s.opts.AccessTTL)
 	t.jti = newToken("")
 	t.accessHash = jtiHash(t.jti)
+	t.ExpiresIn = t.AccessExpiresAt.Sub(now)
 	return t
 }
 

@@ -174,8 +174,10 @@ func (s deadlineSessions) RevokeUserSessions(ctx context.Context, userID string)
 	})
 }
 
-func (s deadlineSessions) UserSessions(ctx context.Context, userID string) ([]*Session, error) {
-	return call(ctx, s.d, "user sessions", func(ctx context.Context) ([]*Session, error) { return s.s.UserSessions(ctx, userID) })
+func (s deadlineSessions) UserSessions(ctx context.Context, userID string, now time.Time) ([]*Session, error) {
+	return call(ctx, s.d, "user sessions", func(ctx context.Context) ([]*Session, error) {
+		return s.s.UserSessions(ctx, userID, now)
+	})
 }
 
 func (s deadlineSessions) TouchSession(ctx context.Context, id string, at time.Time) error {

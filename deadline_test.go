@@ -52,7 +52,7 @@ func (s stalled) RevokeSession(ctx context.Context, _ string) error { return s.w
 func (s stalled) RevokeUserSessions(ctx context.Context, _ string) ([]string, error) {
 	return nil, s.wait(ctx)
 }
-func (s stalled) UserSessions(ctx context.Context, _ string) ([]*Session, error) {
+func (s stalled) UserSessions(ctx context.Context, _ string, _ time.Time) ([]*Session, error) {
 	return nil, s.wait(ctx)
 }
 func (s stalled) TouchSession(ctx context.Context, _ string, _ time.Time) error { return s.wait(ctx) }
@@ -103,7 +103,7 @@ func storeCalls(d Deadline, s stalled) map[string]func(context.Context) error {
 		},
 		"RevokeSession":      func(ctx context.Context) error { return sessions.RevokeSession(ctx, "s") },
 		"RevokeUserSessions": func(ctx context.Context) error { _, err := sessions.RevokeUserSessions(ctx, "u"); return err },
-		"UserSessions":       func(ctx context.Context) error { _, err := sessions.UserSessions(ctx, "u"); return err },
+		"UserSessions":       func(ctx context.Context) error { _, err := sessions.UserSessions(ctx, "u", time.Time{}); return err },
 		"TouchSession":       func(ctx context.Context) error { return sessions.TouchSession(ctx, "s", now) },
 		"sessions.Ping":      sessions.Ping,
 		"Publish":            func(ctx context.Context) error { return events.PublishSessionChanged(ctx, "s") },

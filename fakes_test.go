@@ -11,8 +11,9 @@ import (
 // are tested by storetest against SQLite, PostgreSQL, MySQL and Redis.
 
 type fakeUsers struct {
-	mu    sync.Mutex
-	users map[string]*User
+	mu      sync.Mutex
+	users   map[string]*User
+	lookups int // calls of UserByID
 }
 
 func newFakeUsers() *fakeUsers { return &fakeUsers{users: map[string]*User{}} }
@@ -51,6 +52,7 @@ func (f *fakeUsers) UnlinkIdentity(context.Context, string, string) (*Identity, 
 func (f *fakeUsers) UserByID(_ context.Context, id string) (*User, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.lookups++
 	u, ok := f.users[id]
 	if !ok {
 		return nil, Errorf(ENotFound, "no user")
@@ -182,10 +184,12 @@ func (f *fakeSessions) RevokeUserSessions(_ context.Context, userID string) ([]s
 	return ids, nil
 }
 
-func (f *fakeSessions) UserSessions(context.Context, string) ([]*Session, error) { return nil, nil }
-func (f *fakeSessions) TouchSession(context.Context, string, time.Time) error    { return nil }
-func (f *fakeSessions) DeleteExpired(context.Context, time.Time) (int, error)    { return 0, nil }
-func (f *fakeSessions) Ping(context.Context) error                               { return nil }
+func (f *fakeSessions) UserSessions(context.Context, string, time.Time) ([]*Session, error) {
+	return nil, nil
+}
+func (f *fakeSessions) TouchSession(context.Context, string, time.Time) error { return nil }
+func (f *fakeSessions) DeleteExpired(context.Context, time.Time) (int, error) { return 0, nil }
+func (f *fakeSessions) Ping(context.Context) error                            { return nil }
 
 type fakeWeChat struct {
 	sessions map[string]*WeChatSession // code -> answer

@@ -96,7 +96,7 @@ func (s *Service) UnlinkIdentity(ctx context.Context, session *Session, appID st
 	if err != nil {
 		return err
 	}
-	sessions, err := s.sessions.UserSessions(ctx, session.UserID)
+	sessions, err := s.sessions.UserSessions(ctx, session.UserID, s.opts.Now())
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import "context"
 //
 // Errors: EUpstreamUnavailable.
 func (s *Service) OwnSessions(ctx context.Context, session *Session) ([]*Session, error) {
-	return s.sessions.UserSessions(ctx, session.UserID)
+	return s.sessions.UserSessions(ctx, session.UserID, s.opts.Now())
 }
 
 // EndOwnSession ends one session of the session's user (the current one
@@ -19,7 +19,7 @@ func (s *Service) OwnSessions(ctx context.Context, session *Session) ([]*Session
 // Errors: ENotFound (no live session of this user has that id),
 // EUpstreamUnavailable.
 func (s *Service) EndOwnSession(ctx context.Context, session *Session, id string) error {
-	sessions, err := s.sessions.UserSessions(ctx, session.UserID)
+	sessions, err := s.sessions.UserSessions(ctx, session.UserID, s.opts.Now())
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (s *Service) EndOwnSession(ctx context.Context, session *Session, id string
 //
 // Errors: EUpstreamUnavailable.
 func (s *Service) EndOtherSessions(ctx context.Context, session *Session) (int, error) {
-	sessions, err := s.sessions.UserSessions(ctx, session.UserID)
+	sessions, err := s.sessions.UserSessions(ctx, session.UserID, s.opts.Now())
 	if err != nil {
 		return 0, err
 	}

@@ -5,10 +5,16 @@ import (
 	"strings"
 )
 
-// Me returns the user of a session.
+// Me returns the user of a session. Users are kept in memory for CacheTTL
+// at most, and every change drops them on every node (userChanged).
 //
 // Errors: EUnauthorized (the user is gone), EUpstreamUnavailable.
 func (s *Service) Me(ctx context.Context, session *Session) (*User, error) {
+	now := s.opts.Now()
+	if user, ok := s.profiles.get(session.UserID, now); ok {
+		return user, nil
+	}
+	gen := s.profiles.generation()
 	user, err := s.users.UserByID(ctx, session.UserID)
 	if ErrorCode(err) == ENotFound {
 		return nil, errUnauthorized
@@ -16,6 +22,7 @@ func (s *Service) Me(ctx context.Context, session *Session) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.profiles.put(user.ID, user, now, now.Add(s.opts.CacheTTL), gen)
 	return inView(user, session.AppID, session.OpenID), nil
 }
 

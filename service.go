@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -31,7 +33,8 @@ type Options struct {
 	// long a revocation on another node can go unseen when no SessionEvents
 	// carry it.
 	CacheTTL time.Duration
-	// CacheEntries bounds the verify cache (default 100,000 sessions).
+	// CacheEntries bounds the verify cache (default 100,000 sessions), and
+	// as many users are kept for /me and signed tokens' claims.
 	CacheEntries int
 	// TouchInterval is how stale a session's LastUsedAt may get before a
 	// verify writes it again (default 1 minute): writing on every request
@@ -137,16 +140,17 @@ type Service struct {
 	wechat   WeChat
 	opts     Options
 	cache    *sessionCache
+	profiles *ttlCache[*User] // for Me; see userChanged
 	throttle *throttle
-	claims   *claimsCache // of signed tokens already checked
+	claimsMu sync.Mutex
+	claims   *lru[*AccessClaims] // of signed tokens already checked
 	log      *slog.Logger
 }
 
 // NewService returns a Service over the given stores. events may be nil.
 func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx WeChat, opts Options) *Service {
 	opts = opts.withDefaults()
-	return &Service{
-		users:    users,
+	s := &Service{
 		sessions: sessions,
 		events:   events,
 		ledger:   opts.Ledger,
@@ -154,23 +158,24 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		wechat:   wx,
 		opts:     opts,
 		cache:    newSessionCache(opts.CacheTTL, opts.CacheEntries),
+		profiles: newTTLCache[*User](opts.CacheTTL, opts.CacheEntries),
 		throttle: newThrottle(opts.Failures, opts.Throttle, opts.Now, opts.Logger),
 		claims:   newClaimsCache(opts.CacheEntries),
 		log:      opts.Logger,
 	}
+	s.users = &changeNotifyingUsers{UserStore: users, svc: s}
+	return s
 }
-
-// AccessTTL is the lifetime of the access tokens this service issues.
-func (s *Service) AccessTTL() time.Duration { return s.opts.AccessTTL }
 
 // Run does the background work until ctx ends: it follows session change
 // events from other nodes, sweeps the verify cache, and deletes expired
 // sessions.
 func (s *Service) Run(ctx context.Context) {
 	if s.events != nil {
-		go s.events.SubscribeSessionChanged(ctx,
-			func(id string) { s.cache.drop(id) },
-			s.cache.reset)
+		go s.events.SubscribeSessionChanged(ctx, s.changed, func() {
+			s.cache.reset()
+			s.profiles.reset()
+		})
 	}
 	sweep := time.NewTicker(max(s.opts.CacheTTL, time.Second) * 10)
 	defer sweep.Stop()
@@ -181,7 +186,9 @@ func (s *Service) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-sweep.C:
-			s.cache.sweep(s.opts.Now())
+			now := s.opts.Now()
+			s.cache.sweep(now)
+			s.profiles.sweep(now)
 		case <-purge.C:
 			s.purge(ctx)
 		}
@@ -222,4 +229,80 @@ func (s *Service) forget(ctx context.Context, sessionIDs ...string) {
 		// Other nodes still notice within their cache TTL.
 		s.log.Warn("publishing session change", "err", err)
 	}
+}
+
+// userEventPrefix marks a user's id among the session ids that
+// SessionEvents carry: a changed user travels the same way as a changed
+// session (ids are hex, so the two never meet).
+const userEventPrefix = "user:"
+
+// changed hears of a session or user changed on any node.
+func (s *Service) changed(id string) {
+	if userID, ok := strings.CutPrefix(id, userEventPrefix); ok {
+		s.profiles.remove(userID)
+		return
+	}
+	s.cache.drop(id)
+}
+
+// userChanged drops users from this node's cache of users and tells the
+// other nodes. Every change to a user goes through it (UpdateUser does by
+// itself: see changeNotifyingUsers), so that Me never answers a user older
+// than the change; without SessionEvents other nodes see it within
+// CacheTTL.
+func (s *Service) userChanged(ctx context.Context, userIDs ...string) {
+	s.profiles.remove(userIDs...)
+	if s.events == nil {
+		return
+	}
+	ids := make([]string, len(userIDs))
+	for i, id := range userIDs {
+		ids[i] = userEventPrefix + id
+	}
+	if err := s.events.PublishSessionChanged(ctx, ids...); err != nil {
+		s.log.Warn("publishing user change", "err", err)
+	}
+}
+
+// changeNotifyingUsers is the service's UserStore: every update also drops
+// the user from the caches of every node, whichever use case made it.
+type changeNotifyingUsers struct {
+	UserStore
+	svc *Service
+}
+
+func (u *changeNotifyingUsers) UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error) {
+	user, err := u.UserStore.UpdateUser(ctx, id, upd)
+	// Even a failed update may have been applied (a timeout after the
+	// commit): forget the user either way.
+	u.svc.userChanged(ctx, id)
+	return user, err
+}
+
+// LinkIdentity and UnlinkIdentity change the user's identities: every node
+// forgets the user.
+func (u *changeNotifyingUsers) LinkIdentity(ctx context.Context, userID string, id Identity) (*User, error) {
+	user, err := u.UserStore.LinkIdentity(ctx, userID, id)
+	u.svc.userChanged(ctx, userID)
+	return user, err
+}
+
+func (u *changeNotifyingUsers) UnlinkIdentity(ctx context.Context, userID, appID string) (*Identity, error) {
+	gone, err := u.UserStore.UnlinkIdentity(ctx, userID, appID)
+	u.svc.userChanged(ctx, userID)
+	return gone, err
+}
+
+// FindOrCreateByIdentity may fill in a unionid the platform reported for
+// the first time. Telling every node at each login would cost a publish per
+// login, so only this node's copy is checked: the others' expire within
+// CacheTTL.
+func (u *changeNotifyingUsers) FindOrCreateByIdentity(ctx context.Context, id Identity, nu *User) (*User, bool, error) {
+	user, created, err := u.UserStore.FindOrCreateByIdentity(ctx, id, nu)
+	if err == nil && !created {
+		if cached, ok := u.svc.profiles.get(user.ID, u.svc.opts.Now()); ok && cached.UnionID != user.UnionID {
+			u.svc.profiles.remove(user.ID)
+		}
+	}
+	return user, created, err
 }

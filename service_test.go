@@ -234,3 +234,11 @@ func TestPhoneOf(t *testing.T) {
 		}
 	}
 }
+
+// expires_in comes from the service's clock, whatever the handler's says.
+func TestExpiresInIsTheAccessTTL(t *testing.T) {
+	f := newFixture(t)
+	if got := f.login(t, "o1").ExpiresIn; got != DefaultOptions.AccessTTL {
+		t.Errorf("ExpiresIn = %v, want %v", got, DefaultOptions.AccessTTL)
+	}
+}

@@ -70,8 +70,9 @@ type SessionStore interface {
 	// RevokeUserSessions deletes every session of the user and returns their ids.
 	RevokeUserSessions(ctx context.Context, userID string) ([]string, error)
 
-	// UserSessions returns the user's live sessions, newest first.
-	UserSessions(ctx context.Context, userID string) ([]*Session, error)
+	// UserSessions returns the user's sessions live at now (refresh token
+	// not expired), newest first.
+	UserSessions(ctx context.Context, userID string, now time.Time) ([]*Session, error)
 
 	// TouchSession sets LastUsedAt. Touching an unknown session is not an error.
 	TouchSession(ctx context.Context, id string, at time.Time) error

@@ -12,43 +12,45 @@ import (
 // (and never past its token's expiry): that bounds how long a revocation made
 // on another node without SessionEvents can go unnoticed. Revocations on this
 // node, and those announced through SessionEvents, drop entries at once.
+// When full, the least recently used session makes room.
 type sessionCache struct {
-	ttl        time.Duration
-	maxEntries int
+	ttl time.Duration
 
-	mu        sync.RWMutex
-	byToken   map[string]cacheEntry
+	mu        sync.Mutex
+	byToken   *lru[*Session]
 	bySession map[string]string // session id -> access token
-}
-
-type cacheEntry struct {
-	session *Session
-	until   time.Time
+	gen       uint64            // counts drops: see put
 }
 
 func newSessionCache(ttl time.Duration, maxEntries int) *sessionCache {
-	return &sessionCache{
-		ttl:        ttl,
-		maxEntries: maxEntries,
-		byToken:    make(map[string]cacheEntry),
-		bySession:  make(map[string]string),
-	}
+	c := &sessionCache{ttl: ttl, bySession: make(map[string]string)}
+	c.byToken = newLRU(maxEntries, func(token string, s *Session) {
+		if c.bySession[s.ID] == token {
+			delete(c.bySession, s.ID)
+		}
+	})
+	return c
 }
 
 func (c *sessionCache) get(token string, now time.Time) (*Session, bool) {
 	if c.ttl <= 0 {
 		return nil, false
 	}
-	c.mu.RLock()
-	e, ok := c.byToken[token]
-	c.mu.RUnlock()
-	if !ok || !now.Before(e.until) {
-		return nil, false
-	}
-	return e.session, true
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byToken.get(token, now)
 }
 
-func (c *sessionCache) put(token string, s *Session, now time.Time) {
+// generation is taken before the store is asked for what will be put.
+func (c *sessionCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put keeps s unless a drop came since generation gen was taken: the
+// session read from the store may be the one that drop ended.
+func (c *sessionCache) put(token string, s *Session, now time.Time, gen uint64) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -58,19 +60,13 @@ func (c *sessionCache) put(token string, s *Session, now time.Time) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.byToken) >= c.maxEntries {
-		c.sweepLocked(now)
-		if len(c.byToken) >= c.maxEntries {
-			// Still full of live entries: start over rather than grow without
-			// bound. Entries are only a shortcut; the store has them all.
-			c.byToken = make(map[string]cacheEntry)
-			c.bySession = make(map[string]string)
-		}
+	if c.gen != gen {
+		return
 	}
 	if old, ok := c.bySession[s.ID]; ok && old != token {
-		delete(c.byToken, old)
+		c.byToken.remove(old)
 	}
-	c.byToken[token] = cacheEntry{session: s, until: until}
+	c.byToken.put(token, s, until)
 	c.bySession[s.ID] = token
 }
 
@@ -78,10 +74,10 @@ func (c *sessionCache) put(token string, s *Session, now time.Time) {
 func (c *sessionCache) drop(sessionIDs ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	for _, id := range sessionIDs {
 		if token, ok := c.bySession[id]; ok {
-			delete(c.byToken, token)
-			delete(c.bySession, id)
+			c.byToken.remove(token)
 		}
 	}
 }
@@ -90,28 +86,14 @@ func (c *sessionCache) drop(sessionIDs ...string) {
 func (c *sessionCache) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.byToken = make(map[string]cacheEntry)
-	c.bySession = make(map[string]string)
+	c.gen++
+	c.byToken.clear()
+	clear(c.bySession)
 }
 
 // sweep removes expired entries.
 func (c *sessionCache) sweep(now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.sweepLocked(now)
-}
-
-func (c *sessionCache) sweepLocked(now time.Time) {
-	for token, e := range c.byToken {
-		if !now.Before(e.until) {
-			delete(c.byToken, token)
-			delete(c.bySession, e.session.ID)
-		}
-	}
-}
-
-func (c *sessionCache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.byToken)
+	c.byToken.sweep(now)
 }

@@ -3,7 +3,6 @@ package miniauth
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -103,56 +102,28 @@ func (s *Service) signAccess(t *Tokens, session *Session) error {
 	return nil
 }
 
-// claimsCache remembers the claims of signed tokens whose signature was
-// checked, until they expire: a token's signature stays good, so when its
-// verify-cache entry lapses (every CacheTTL) only the session is asked
-// again, not the signature (an Ed25519 check costs more than the rest of
-// a verify). Revocation still goes through the session.
-type claimsCache struct {
-	max int
-	mu  sync.RWMutex
-	m   map[string]*AccessClaims
-}
-
-func newClaimsCache(max int) *claimsCache {
-	return &claimsCache{max: max, m: make(map[string]*AccessClaims)}
-}
-
-func (c *claimsCache) get(token string, now time.Time) (*AccessClaims, bool) {
-	c.mu.RLock()
-	claims, ok := c.m[token]
-	c.mu.RUnlock()
-	if !ok || !now.Before(claims.ExpiresAt) {
-		return nil, false
-	}
-	return claims, true
-}
-
-func (c *claimsCache) put(token string, claims *AccessClaims, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		for t, cl := range c.m {
-			if !now.Before(cl.ExpiresAt) {
-				delete(c.m, t)
-			}
-		}
-		if len(c.m) >= c.max {
-			c.m = make(map[string]*AccessClaims) // only a shortcut: start over
-		}
-	}
-	c.m[token] = claims
-}
+// The claims cache (Service.claims) remembers the claims of signed tokens
+// whose signature was checked, until they expire: a token's signature stays
+// good, so when its verify-cache entry lapses (every CacheTTL) only the
+// session is asked again, not the signature (an Ed25519 check costs more
+// than the rest of a verify). Revocation still goes through the session.
+// When full, the least recently used token makes room.
+func newClaimsCache(max int) *lru[*AccessClaims] { return newLRU[*AccessClaims](max, nil) }
 
 // parseSigned checks a signed token, once per token.
 func (s *Service) parseSigned(token string, now time.Time) (*AccessClaims, error) {
-	if claims, ok := s.claims.get(token, now); ok {
+	s.claimsMu.Lock()
+	claims, ok := s.claims.get(token, now)
+	s.claimsMu.Unlock()
+	if ok {
 		return claims, nil
 	}
 	claims, err := s.opts.Signer.ParseAccessToken(token, now)
 	if err != nil {
 		return nil, err
 	}
-	s.claims.put(token, claims, now)
+	s.claimsMu.Lock()
+	s.claims.put(token, claims, claims.ExpiresAt)
+	s.claimsMu.Unlock()
 	return claims, nil
 }

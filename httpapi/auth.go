@@ -26,11 +26,11 @@ type tokenResponse struct {
 	User         *userJSON `json:"user"`
 }
 
-func tokenResponseOf(r *miniauth.LoginResult, now time.Time, withNewUser bool) tokenResponse {
+func tokenResponseOf(r *miniauth.LoginResult, withNewUser bool) tokenResponse {
 	resp := tokenResponse{
 		AccessToken:  r.AccessToken,
 		TokenType:    "Bearer",
-		ExpiresIn:    int64(r.AccessExpiresAt.Sub(now).Round(time.Second) / time.Second),
+		ExpiresIn:    int64(r.ExpiresIn.Round(time.Second) / time.Second),
 		RefreshToken: r.RefreshToken,
 		User:         userJSONOf(r.User),
 	}
@@ -58,7 +58,7 @@ func (s *Server) login(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, tokenResponseOf(res, time.Now(), true).at(c))
+	c.JSON(http.StatusOK, tokenResponseOf(res, true).at(c))
 }
 
 func (s *Server) refresh(c *gin.Context) {
@@ -84,7 +84,7 @@ func (s *Server) refresh(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, tokenResponseOf(res, time.Now(), false).at(c))
+	c.JSON(http.StatusOK, tokenResponseOf(res, false).at(c))
 }
 
 func (s *Server) logout(c *gin.Context) {

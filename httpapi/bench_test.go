@@ -106,6 +106,12 @@ func BenchmarkVerify(b *testing.B) {
 	benchmarkGET(b, s, "/api/v1/auth/verify", s.login(b))
 }
 
+// BenchmarkMe is /me: the session and the user both from memory on a hit.
+func BenchmarkMe(b *testing.B) {
+	s := newBenchServer(b)
+	benchmarkGET(b, s, "/api/v1/me", s.login(b))
+}
+
 // BenchmarkLogin is a first login: a code from the simulator (in process),
 // jscode2session over loopback HTTP, a new user and a new session in SQLite.
 func BenchmarkLogin(b *testing.B) {

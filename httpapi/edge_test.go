@@ -47,7 +47,7 @@ func TestNothingRedirects(t *testing.T) {
 		if tt.method != "HEAD" && r.errorCode(t) != "not_found" {
 			t.Errorf("%s %s: %s", tt.method, tt.path, r.body)
 		}
-		if !strings.Contains(a.logs.String(), `"request_id":"`+r.header.Get("X-Request-Id")+`"`) {
+		if !strings.Contains(a.logString(), `"request_id":"`+r.header.Get("X-Request-Id")+`"`) {
 			t.Errorf("%s %s: not in the access log", tt.method, tt.path)
 		}
 	}

@@ -48,7 +48,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if code == miniauth.EInternal {
 		s.log.Error("internal error", "request_id", requestIDOf(c), "route", c.FullPath(), "err", err)
 	}
-	c.Set(ctxErrorCode, code)
+	setErrorCode(c, code)
 	if status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="miniauth"`)
 	}

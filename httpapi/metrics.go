@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +20,25 @@ type metrics struct {
 	durations *prometheus.HistogramVec
 	logins    *prometheus.CounterVec
 	refreshes *prometheus.CounterVec
+	// accessLogDropped counts access log lines dropped on a full queue.
+	accessLogDropped prometheus.Counter
+
+	// children are the series of requests, resolved once per method, route
+	// and status: a request then costs a lookup in a map that is only
+	// read (copied on the rare write), instead of WithLabelValues' hashing,
+	// label checks and locks.
+	children   atomic.Pointer[map[requestKey]*requestSeries]
+	childrenMu sync.Mutex // serializes the copies
+}
+
+type requestKey struct {
+	method, route string
+	status        int
+}
+
+type requestSeries struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -40,8 +61,13 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "miniauth_refreshes_total",
 			Help: "Token refreshes by result: ok, or the error code.",
 		}, []string{"result"}),
+		accessLogDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "miniauth_access_log_dropped_total",
+			Help: "Access log lines dropped because the log's writer fell behind.",
+		}),
 	}
-	reg.MustRegister(m.requests, m.durations, m.logins, m.refreshes)
+	m.children.Store(&map[requestKey]*requestSeries{})
+	reg.MustRegister(m.requests, m.durations, m.logins, m.refreshes, m.accessLogDropped)
 	// Several servers may share a registry in tests; the runtime collectors
 	// are registered once per registry.
 	for _, c := range []prometheus.Collector{
@@ -66,12 +92,39 @@ var statusText = func() [600]string {
 }()
 
 func (m *metrics) observeRequest(method, route string, status int, elapsed time.Duration) {
-	st := "other"
-	if status >= 0 && status < len(statusText) {
-		st = statusText[status]
+	k := requestKey{method, route, status}
+	series, ok := (*m.children.Load())[k]
+	if !ok {
+		series = m.resolve(k)
 	}
-	m.requests.WithLabelValues(method, route, st).Inc()
-	m.durations.WithLabelValues(method, route).Observe(elapsed.Seconds())
+	series.count.Inc()
+	series.duration.Observe(elapsed.Seconds())
+}
+
+// resolve adds the series of k to the children. The keys are bounded
+// (route templates, known methods, statuses), so the copies stop soon.
+func (m *metrics) resolve(k requestKey) *requestSeries {
+	m.childrenMu.Lock()
+	defer m.childrenMu.Unlock()
+	old := *m.children.Load()
+	if series, ok := old[k]; ok {
+		return series
+	}
+	st := "other"
+	if k.status >= 0 && k.status < len(statusText) {
+		st = statusText[k.status]
+	}
+	series := &requestSeries{
+		count:    m.requests.WithLabelValues(k.method, k.route, st),
+		duration: m.durations.WithLabelValues(k.method, k.route),
+	}
+	next := make(map[requestKey]*requestSeries, len(old)+1)
+	for key, v := range old {
+		next[key] = v
+	}
+	next[k] = series
+	m.children.Store(&next)
+	return series
 }
 
 // result is the label of a login or refresh outcome.

@@ -1,111 +1,15 @@
 package httpapi
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/miniauth/miniauth"
 )
-
-// Keys of values handlers leave in the gin context.
-const (
-	ctxRequestID = "miniauth.request_id"
-	ctxSession   = "miniauth.session"
-	ctxErrorCode = "miniauth.error_code"
-)
-
-// requestIDs are a random per-process prefix and a counter: unique, cheap,
-// and they reveal nothing.
-var (
-	requestIDPrefix = func() string {
-		var b [6]byte
-		rand.Read(b[:])
-		return hex.EncodeToString(b[:])
-	}()
-	requestCounter atomic.Uint64
-)
-
-// requestID takes the caller's X-Request-Id when it is a sane one (so that a
-// gateway's id follows the request), or makes one, and answers it.
-func (s *Server) requestID(c *gin.Context) {
-	id := c.GetHeader("X-Request-Id")
-	if !saneRequestID(id) {
-		id = requestIDPrefix + "-" + strconv.FormatUint(requestCounter.Add(1), 36)
-	}
-	c.Set(ctxRequestID, id)
-	c.Header("X-Request-Id", id)
-	c.Next()
-}
-
-func saneRequestID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		ch := id[i]
-		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_' || ch == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-func requestIDOf(c *gin.Context) string { return c.GetString(ctxRequestID) }
-
-// observe records metrics and writes one access log line per request. Labels
-// are bounded: the route template (never the path), a known method, the status.
-func (s *Server) observe(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	elapsed := time.Since(start)
-	route := c.FullPath()
-	if route == "" {
-		route = "unmatched"
-	}
-	method := knownMethod(c.Request.Method)
-	status := c.Writer.Status()
-	s.metrics.observeRequest(method, route, status, elapsed)
-
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelWarn
-	}
-	if !s.log.Enabled(c.Request.Context(), level) {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("request_id", requestIDOf(c)),
-		slog.String("method", method),
-		slog.String("route", route),
-		slog.Int("status", status),
-		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-		slog.String("ip", c.ClientIP()),
-		slog.Int("bytes", c.Writer.Size()),
-	}
-	if code := c.GetString(ctxErrorCode); code != "" {
-		attrs = append(attrs, slog.String("error_code", code))
-	}
-	s.log.LogAttrs(c.Request.Context(), level, "request", attrs...)
-}
-
-func knownMethod(m string) string {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
-		http.MethodPatch, http.MethodDelete, http.MethodOptions:
-		return m
-	}
-	return "OTHER"
-}
 
 // recover turns a panic into an `internal` answer; the server stays up.
 func (s *Server) recover(c *gin.Context) {
@@ -160,12 +64,14 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.Set(ctxSession, session)
+	exchangeOf(c).session = session
 	c.Next()
 }
 
+// sessionOf is the session authenticate found; routes that take it run
+// authenticate first.
 func sessionOf(c *gin.Context) *miniauth.Session {
-	return c.MustGet(ctxSession).(*miniauth.Session)
+	return exchangeOf(c).session
 }
 
 // authenticateAdmin requires the configured admin token.

@@ -25,7 +25,10 @@ type Check struct {
 // Options configures the HTTP API. Zero fields take defaults.
 type Options struct {
 	Service *miniauth.Service
-	Logger  *slog.Logger // access and error logs; nil: discard
+	Logger  *slog.Logger // error logs; nil: discard
+	// AccessLog receives one line per request; nil: none. The caller
+	// closes it once the server has stopped.
+	AccessLog *AccessLog
 
 	// Registry receives the HTTP metrics and is served at /metrics.
 	Registry *prometheus.Registry
@@ -72,6 +75,7 @@ type Server struct {
 	svc     *miniauth.Service
 	log     *slog.Logger
 	metrics *metrics
+	access  *AccessLog
 	limiter *ipLimiter
 	engine  *gin.Engine
 
@@ -108,6 +112,10 @@ func New(opts Options) (*Server, error) {
 		svc:     opts.Service,
 		log:     opts.Logger,
 		metrics: newMetrics(opts.Registry),
+		access:  opts.AccessLog,
+	}
+	if s.access != nil {
+		s.access.onDrop = s.metrics.accessLogDropped.Inc
 	}
 	s.throttleMetrics = newThrottleMetrics(opts.Registry, opts.Service)
 	if opts.AuthRate > 0 {
@@ -126,7 +134,7 @@ func New(opts Options) (*Server, error) {
 	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		return nil, err
 	}
-	r.Use(s.requestID, s.observe, s.recover, s.limitBody)
+	r.Use(s.observe, s.recover, s.limitBody)
 	r.NoRoute(func(c *gin.Context) {
 		s.fail(c, miniauth.Errorf(miniauth.ENotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})

@@ -25,9 +25,16 @@ const testAdminToken = "admin-token-for-tests-0123456789abcdef"
 // testAPI is the whole API over SQLite with the simulator as WeChat, served
 // over loopback so that net/http's own HEAD and header handling take part.
 type testAPI struct {
-	URL  string
-	sim  *wxsim.Simulator
-	logs *lockedBuffer
+	URL    string
+	sim    *wxsim.Simulator
+	logs   *lockedBuffer
+	access *httpapi.AccessLog
+}
+
+// logString is everything logged so far, the access log included.
+func (a *testAPI) logString() string {
+	a.access.Sync()
+	return a.logs.String()
 }
 
 func newTestAPI(t *testing.T) *testAPI {
@@ -46,9 +53,12 @@ func newTestAPI(t *testing.T) *testAPI {
 	}
 	svc := miniauth.NewService(db.Users(), db.Sessions(), nil, wx, miniauth.Options{Apps: []string{wxsim.DevAppID}})
 	logs := &lockedBuffer{}
+	access := httpapi.NewAccessLog(logs, httpapi.AccessLogOptions{})
+	t.Cleanup(access.Close)
 	api, err := httpapi.New(httpapi.Options{
 		Service:    svc,
 		Logger:     slog.New(slog.NewJSONHandler(logs, nil)),
+		AccessLog:  access,
 		AdminToken: testAdminToken,
 		Simulator:  sim,
 	})
@@ -57,7 +67,7 @@ func newTestAPI(t *testing.T) *testAPI {
 	}
 	server := httptest.NewServer(api)
 	t.Cleanup(server.Close)
-	return &testAPI{URL: server.URL, sim: sim, logs: logs}
+	return &testAPI{URL: server.URL, sim: sim, logs: logs, access: access}
 }
 
 type answer struct {

@@ -174,9 +174,9 @@ func classify(err error) sqlstore.ErrorClass {
 	if errors.As(err, &me) {
 		switch me.Number {
 		case 1062: // ER_DUP_ENTRY
-			return sqlstore.ErrUnique
+			return sqlstore.ClassUnique
 		case 1213, 1205: // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
-			return sqlstore.ErrRetryable
+			return sqlstore.ClassRetryable
 		case 1040, // ER_CON_COUNT_ERROR: too many connections
 			1053,                   // ER_SERVER_SHUTDOWN
 			1077,                   // ER_NORMAL_SHUTDOWN
@@ -186,12 +186,12 @@ func classify(err error) sqlstore.ErrorClass {
 			1158, 1159, 1160, 1161, // ER_NET_READ_ERROR ... ER_NET_WRITE_INTERRUPTED
 			1927,                   // ER_CONNECTION_KILLED (MariaDB)
 			2002, 2003, 2006, 2013: // client: can't connect, server gone away, lost connection
-			return sqlstore.ErrUnavailable
+			return sqlstore.ClassUnavailable
 		}
-		return sqlstore.ErrOther
+		return sqlstore.ClassOther
 	}
 	if errors.Is(err, mysql.ErrInvalidConn) {
-		return sqlstore.ErrUnavailable
+		return sqlstore.ClassUnavailable
 	}
-	return sqlstore.ErrOther
+	return sqlstore.ClassOther
 }

@@ -119,7 +119,6 @@ var dialect = sqlstore.Dialect{
 	ForUpdate:          " FOR UPDATE",
 	Time:               func(t time.Time) any { return t },
 	Classify:           classify,
-	TransactionalDDL:   true,
 	MigrationLock: func(ctx context.Context, c *sql.Conn) (func(), error) {
 		if _, err := c.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLockKey)); err != nil {
 			return nil, err
@@ -139,19 +138,19 @@ func classify(err error) sqlstore.ErrorClass {
 	if errors.As(err, &pe) {
 		switch {
 		case pe.Code == "23505": // unique_violation
-			return sqlstore.ErrUnique
+			return sqlstore.ClassUnique
 		case pe.Code == "40001", pe.Code == "40P01": // serialization_failure, deadlock_detected
-			return sqlstore.ErrRetryable
+			return sqlstore.ClassRetryable
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
 			strings.HasPrefix(pe.Code, "53"),                           // insufficient resources (too many connections...)
 			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", // admin/crash shutdown, cannot connect now
 			pe.Code == "57014": // query_canceled (statement timeout)
-			return sqlstore.ErrUnavailable
+			return sqlstore.ClassUnavailable
 		}
-		return sqlstore.ErrOther
+		return sqlstore.ClassOther
 	}
 	if isCommonUnavailable(err) {
-		return sqlstore.ErrUnavailable
+		return sqlstore.ClassUnavailable
 	}
-	return sqlstore.ErrOther
+	return sqlstore.ClassOther
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/miniauth/miniauth"
 	goredis "github.com/redis/go-redis/v9"
@@ -42,7 +43,7 @@ func (c *Client) checkPersistence(ctx context.Context, allowWithoutAOF bool) err
 		if unavailable(err) {
 			return err
 		}
-		c.log.LogAttrs(ctx, slogWarn, "redis: cannot read the persistence settings (CONFIG GET refused); "+
+		c.log.LogAttrs(ctx, slog.LevelWarn, "redis: cannot read the persistence settings (CONFIG GET refused); "+
 			"make sure the server runs with appendonly yes and appendfsync everysec or always, "+
 			"or a Redis restart will lose acknowledged sessions", errAttr(err))
 		return nil

@@ -165,7 +165,7 @@ func TestClusterSafeKeys(t *testing.T) {
 			t.Fatalf("reuse: %v", err)
 		}
 		must(t, st.TouchSession(ctx, s.ID, now))
-		if _, err := st.UserSessions(ctx, s.UserID); err != nil {
+		if _, err := st.UserSessions(ctx, s.UserID, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		must(t, st.RevokeSession(ctx, s.ID))

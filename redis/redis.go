@@ -298,8 +298,6 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
-const slogWarn = slog.LevelWarn
-
 // errAttr logs an error. Our errors carry no secrets: go-redis errors name
 // commands and addresses, never keys or values.
 func errAttr(err error) slog.Attr { return slog.String("err", err.Error()) }

@@ -195,7 +195,7 @@ func TestSessionLifecycle(t *testing.T) {
 				t.Errorf("refresh after revoke: %v, want not_found", err)
 			}
 		}
-		list, err := st.UserSessions(ctx, user)
+		list, err := st.UserSessions(ctx, user, time.Now())
 		must(t, err)
 		if len(list) != 0 {
 			t.Errorf("UserSessions after revoke: %d sessions", len(list))
@@ -231,7 +231,7 @@ func TestUserSessions(t *testing.T) {
 		theirs := storetest.NewSession(other, now)
 		must(t, st.CreateSession(ctx, theirs))
 
-		list, err := st.UserSessions(ctx, user)
+		list, err := st.UserSessions(ctx, user, time.Now())
 		must(t, err)
 		var got []string
 		for _, s := range list {
@@ -248,7 +248,7 @@ func TestUserSessions(t *testing.T) {
 		if !slices.Equal(ids, want) {
 			t.Errorf("RevokeUserSessions = %v, want %v", ids, want)
 		}
-		if list, _ := st.UserSessions(ctx, user); len(list) != 0 {
+		if list, _ := st.UserSessions(ctx, user, time.Now()); len(list) != 0 {
 			t.Errorf("%d sessions left", len(list))
 		}
 		if ids, err := st.RevokeUserSessions(ctx, user); err != nil || len(ids) != 0 {
@@ -328,7 +328,7 @@ func TestSessionsConcurrent(t *testing.T) {
 					if err := st.TouchSession(ctx, s.ID, now); err != nil {
 						t.Error(err)
 					}
-					if _, err := st.UserSessions(ctx, user); err != nil {
+					if _, err := st.UserSessions(ctx, user, time.Now()); err != nil {
 						t.Error(err)
 					}
 					if err := st.RevokeSession(ctx, s.ID); err != nil {
@@ -338,7 +338,7 @@ func TestSessionsConcurrent(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if list, err := st.UserSessions(ctx, user); err != nil || len(list) != 0 {
+		if list, err := st.UserSessions(ctx, user, time.Now()); err != nil || len(list) != 0 {
 			t.Errorf("left: %d sessions, %v", len(list), err)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"time"
@@ -265,7 +266,7 @@ func (st *sessionStore) RotateRefresh(ctx context.Context, refreshHash string, r
 	cleanup.p.PExpireAt(ctx, k.refresh(refreshHash), r.RefreshExpiresAt)
 	cleanup.eval(ctx, extendUserSessions, []string{k.user(s.UserID)}, rexp)
 	if err := cleanup.exec(ctx); err != nil {
-		st.c.log.LogAttrs(ctx, slogWarn, "redis: tidying up after a refresh failed", errAttr(err))
+		st.c.log.LogAttrs(ctx, slog.LevelWarn, "redis: tidying up after a refresh failed", errAttr(err))
 	}
 	return s, nil
 }
@@ -354,7 +355,8 @@ func (st *sessionStore) RevokeUserSessions(ctx context.Context, userID string) (
 	return gone, nil
 }
 
-func (st *sessionStore) UserSessions(ctx context.Context, userID string) ([]*miniauth.Session, error) {
+// UserSessions ignores now: Redis expires sessions by itself.
+func (st *sessionStore) UserSessions(ctx context.Context, userID string, _ time.Time) ([]*miniauth.Session, error) {
 	k := st.c.keys
 	ids, err := st.c.rdb.ZRevRange(ctx, k.user(userID), 0, -1).Result()
 	if err != nil {
@@ -386,7 +388,7 @@ func (st *sessionStore) UserSessions(ctx context.Context, userID string) ([]*min
 	}
 	if len(dead) > 0 {
 		if err := st.c.rdb.ZRem(ctx, k.user(userID), dead...).Err(); err != nil {
-			st.c.log.LogAttrs(ctx, slogWarn, "redis: pruning expired sessions failed", errAttr(err))
+			st.c.log.LogAttrs(ctx, slog.LevelWarn, "redis: pruning expired sessions failed", errAttr(err))
 		}
 	}
 	return out, nil

@@ -137,7 +137,7 @@ func (db *DB) open(ctx context.Context, opts Options) error {
 func dsn(path string, q url.Values) string { return path + "?" + q.Encode() }
 
 func wrapOpen(err error) error {
-	if dialect.Classify(err) == sqlstore.ErrUnavailable {
+	if dialect.Classify(err) == sqlstore.ClassUnavailable {
 		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "the database is unavailable", fmt.Errorf("sqlite: open: %w", err))
 	}
 	return miniauth.WrapError(miniauth.EInternal, "cannot open the database", fmt.Errorf("sqlite: open: %w", err))
@@ -176,11 +176,10 @@ func (db *DB) closePools() error {
 // milliseconds, no FOR UPDATE (a write transaction holds the database), and
 // no separate migration lock (BEGIN IMMEDIATE is one).
 var dialect = sqlstore.Dialect{
-	Name:             "sqlite",
-	InsertIgnore:     "ON CONFLICT DO NOTHING",
-	Time:             func(t time.Time) any { return t.UnixMilli() },
-	Classify:         classify,
-	TransactionalDDL: true,
+	Name:         "sqlite",
+	InsertIgnore: "ON CONFLICT DO NOTHING",
+	Time:         func(t time.Time) any { return t.UnixMilli() },
+	Classify:     classify,
 }
 
 // classify looks at SQLite's result code (its number; extended codes carry
@@ -188,17 +187,17 @@ var dialect = sqlstore.Dialect{
 func classify(err error) sqlstore.ErrorClass {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {
-		return sqlstore.ErrOther
+		return sqlstore.ClassOther
 	}
 	switch e.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return sqlstore.ErrUnique
+		return sqlstore.ClassUnique
 	}
 	switch e.Code() & 0xff {
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 		// Another process held the lock past busy_timeout: overloaded,
 		// try again later.
-		return sqlstore.ErrUnavailable
+		return sqlstore.ClassUnavailable
 	}
-	return sqlstore.ErrOther
+	return sqlstore.ClassOther
 }

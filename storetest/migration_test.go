@@ -151,7 +151,7 @@ func testMigrationToIdentities(t *testing.T, raw *sql.DB, open func() (migrated,
 	if err != nil || s.UserID != old[0].id {
 		t.Fatalf("the old session: %+v, %v", s, err)
 	}
-	if ss, err := db.UserSessions(ctx, old[0].id); err != nil || len(ss) != 1 {
+	if ss, err := db.UserSessions(ctx, old[0].id, time.Now()); err != nil || len(ss) != 1 {
 		t.Fatalf("the old user's sessions: %d, %v", len(ss), err)
 	}
 }

@@ -300,7 +300,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		if !slices.Equal(ids, mine) {
 			t.Fatalf("revoked %v, want %v", ids, mine)
 		}
-		list, err := s.UserSessions(c, "user-a")
+		list, err := s.UserSessions(c, "user-a", time.Now())
 		if err != nil || len(list) != 0 {
 			t.Fatalf("user-a still has %d sessions, err %v", len(list), err)
 		}
@@ -328,7 +328,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 			t.Fatal(err)
 		}
 		slices.SortFunc(want, func(a, b *miniauth.Session) int { return b.CreatedAt.Compare(a.CreatedAt) })
-		got, err := s.UserSessions(c, "user-a")
+		got, err := s.UserSessions(c, "user-a", time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -338,7 +338,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		for i := range got {
 			sameSession(t, got[i], want[i])
 		}
-		none, err := s.UserSessions(c, "nobody")
+		none, err := s.UserSessions(c, "nobody", time.Now())
 		if err != nil || len(none) != 0 {
 			t.Fatalf("unknown user: %v, %v", none, err)
 		}

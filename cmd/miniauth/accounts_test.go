@@ -71,7 +71,7 @@ func startAccounts(t *testing.T, env ...string) *accountsDeployment {
 			t.Fatal(err)
 		}
 		logs, banner := &syncBuffer{}, &syncBuffer{}
-		n, err := startNode(context.Background(), cfg, newLogger(cfg.Log, logs), banner)
+		n, err := startNode(context.Background(), cfg, logs, banner)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -41,7 +41,7 @@ secret = "second-secret"
 		t.Fatal(err)
 	}
 	logs, banner := &syncBuffer{}, &syncBuffer{}
-	n, err := startNode(context.Background(), cfg, newLogger(cfg.Log, logs), banner)
+	n, err := startNode(context.Background(), cfg, logs, banner)
 	if err != nil {
 		t.Fatal(err)
 	}

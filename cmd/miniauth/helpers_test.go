@@ -67,7 +67,7 @@ func startTestNode(t *testing.T, env ...string) *testNode {
 		t.Fatal(err)
 	}
 	logs, banner := &syncBuffer{}, &syncBuffer{}
-	n, err := startNode(context.Background(), cfg, newLogger(cfg.Log, logs), banner)
+	n, err := startNode(context.Background(), cfg, logs, banner)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,7 +98,7 @@ func startPlatformWorld(t *testing.T, appKey *rsa.PrivateKey) *platformWorld {
 		t.Fatal(err)
 	}
 	logs, banner := &syncBuffer{}, &syncBuffer{}
-	n, err := startNode(context.Background(), cfg, newLogger(cfg.Log, logs), banner)
+	n, err := startNode(context.Background(), cfg, logs, banner)
 	if err != nil {
 		t.Fatal(err)
 	}

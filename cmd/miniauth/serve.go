@@ -32,11 +32,11 @@ func serveCommand(ctx context.Context, args, environ []string, stdout, stderr io
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	logger := newLogger(cfg.Log, stderr)
+	logs := httpapi.NewLockedWriter(stderr)
 	for _, w := range warnings {
-		logger.Warn(w)
+		newLogger(cfg.Log, logs).Warn(w)
 	}
-	n, err := startNode(ctx, cfg, logger, stdout)
+	n, err := startNode(ctx, cfg, logs, stdout)
 	if err != nil {
 		return err
 	}
@@ -44,13 +44,23 @@ func serveCommand(ctx context.Context, args, environ []string, stdout, stderr io
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(c.Level)) // validated by config
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: logLevel(c)}
 	if c.Format == "text" {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func logLevel(c config.Log) slog.Level {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level)) // validated by config
+	return level
+}
+
+// newAccessLog writes the access log beside the other logs, in their
+// format, off the request path.
+func newAccessLog(c config.Log, w io.Writer) *httpapi.AccessLog {
+	return httpapi.NewAccessLog(w, httpapi.AccessLogOptions{Text: c.Format == "text", Level: logLevel(c)})
 }
 
 // node is one running miniauth server.
@@ -58,6 +68,7 @@ type node struct {
 	URL      string // http://host:port
 	cfg      config.Config
 	log      *slog.Logger
+	access   *httpapi.AccessLog
 	server   *http.Server
 	listener net.Listener
 	service  *miniauth.Service
@@ -67,8 +78,11 @@ type node struct {
 }
 
 // startNode opens the stores, wires the service and starts serving. The
-// banner goes to banner; logs go to logger.
-func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, banner io.Writer) (n *node, err error) {
+// banner goes to banner; logs, the access log among them, go to logs (whose
+// writes must be safe for concurrent use and whole: see
+// httpapi.LockedWriter).
+func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io.Writer) (n *node, err error) {
+	logger := newLogger(cfg.Log, logs)
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", cfg.HTTP.Addr, err)
@@ -163,9 +177,16 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		Boundary:           st.boundary,
 		Logger:             logger,
 	})
+	access := newAccessLog(cfg.Log, logs)
+	defer func() {
+		if err != nil {
+			access.Close()
+		}
+	}()
 	api, err := httpapi.New(httpapi.Options{
 		Service:        svc,
 		Logger:         logger,
+		AccessLog:      access,
 		Registry:       registry,
 		BodyLimit:      int64(cfg.HTTP.BodyLimit),
 		AvatarMaxBytes: int64(cfg.Avatar.MaxBytes),
@@ -195,6 +216,7 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		URL:      url,
 		cfg:      cfg,
 		log:      logger,
+		access:   access,
 		listener: capped,
 		service:  svc,
 		stores:   st,
@@ -264,6 +286,7 @@ func (n *node) wait(ctx context.Context) error {
 	case err := <-n.served:
 		n.stopRun()
 		n.stores.close()
+		n.access.Close()
 		return err
 	case <-ctx.Done():
 	}
@@ -284,6 +307,7 @@ func (n *node) shutdown(ctx context.Context) error {
 	if closeErr := n.stores.close(); err == nil {
 		err = closeErr
 	}
+	n.access.Close()
 	n.log.Info("stopped")
 	return err
 }

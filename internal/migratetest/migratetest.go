@@ -20,12 +20,12 @@ import (
 
 // dialects are just what applying migrations needs of each engine.
 var dialects = map[string]*sqlstore.Dialect{
-	"sqlite":   {Name: "sqlite", TransactionalDDL: true, Classify: other},
-	"postgres": {Name: "postgres", DollarPlaceholders: true, TransactionalDDL: true, Classify: other},
+	"sqlite":   {Name: "sqlite", Classify: other},
+	"postgres": {Name: "postgres", DollarPlaceholders: true, Classify: other},
 	"mysql":    {Name: "mysql", Classify: other},
 }
 
-func other(error) sqlstore.ErrorClass { return sqlstore.ErrOther }
+func other(error) sqlstore.ErrorClass { return sqlstore.ClassOther }
 
 // ApplyUpTo applies the migrations of engine ("sqlite", "postgres",
 // "mysql") numbered up to last to db, recording them as Open would.

@@ -52,20 +52,16 @@ type Dialect struct {
 	// its release. Nil when every migration transaction locks the database
 	// by itself (SQLite's BEGIN IMMEDIATE).
 	MigrationLock func(ctx context.Context, c *sql.Conn) (unlock func(), err error)
-
-	// TransactionalDDL says that DDL can be rolled back with its
-	// transaction (PostgreSQL, SQLite; not MySQL, where DDL commits).
-	TransactionalDDL bool
 }
 
 // ErrorClass is the kind of a driver error, as a dialect sees it.
 type ErrorClass int
 
 const (
-	ErrOther       ErrorClass = iota
-	ErrUnique                 // unique or primary key violation
-	ErrUnavailable            // connection lost or refused, server shutting down, overloaded
-	ErrRetryable              // deadlock or serialization failure: run the transaction again
+	ClassOther       ErrorClass = iota
+	ClassUnique                 // unique or primary key violation
+	ClassUnavailable            // connection lost or refused, server shutting down, overloaded
+	ClassRetryable              // deadlock or serialization failure: run the transaction again
 )
 
 // rebind rewrites ? placeholders into the dialect's. Our queries hold no ?
@@ -91,7 +87,7 @@ func (d *Dialect) rebind(q string) string {
 // class classifies err: first what every driver shares (database/sql's and
 // the network's typed errors, the context), then the dialect's numbers.
 func (d *Dialect) class(err error) ErrorClass {
-	if c := d.Classify(err); c != ErrOther {
+	if c := d.Classify(err); c != ClassOther {
 		return c
 	}
 	switch {
@@ -111,13 +107,13 @@ func (d *Dialect) class(err error) ErrorClass {
 		errors.Is(err, syscall.ETIMEDOUT),
 		errors.Is(err, syscall.EHOSTUNREACH),
 		errors.Is(err, syscall.ENETUNREACH):
-		return ErrUnavailable
+		return ClassUnavailable
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {
-		return ErrUnavailable
+		return ClassUnavailable
 	}
-	return ErrOther
+	return ClassOther
 }
 
 // wrap turns a driver error into a miniauth error: EUpstreamUnavailable when
@@ -132,7 +128,7 @@ func (s *Store) wrap(op string, err error) error {
 		return err
 	}
 	cause := fmt.Errorf("%s: %s: %w", s.d.Name, op, err)
-	if s.d.class(err) == ErrUnavailable {
+	if s.d.class(err) == ClassUnavailable {
 		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "the database is unavailable", cause)
 	}
 	return miniauth.WrapError(miniauth.EInternal, "database error", cause)

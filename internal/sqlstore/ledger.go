@@ -34,7 +34,7 @@ var ledgerTables = []string{"ledger_revoked_sessions", "ledger_rotations", "ledg
 // nothing.
 func (s *Store) RecordRevoked(ctx context.Context, sessionID string, until time.Time) error {
 	_, err := s.execW(ctx, qLedgerRevoke, sessionID, s.t(until))
-	if err != nil && s.d.class(err) == ErrUnique {
+	if err != nil && s.d.class(err) == ClassUnique {
 		return nil
 	}
 	return s.wrap("record revoked session", err)
@@ -72,7 +72,7 @@ func (s *Store) keepLatest(ctx context.Context, update string, updateArgs []any,
 			return err
 		}
 		_, err = s.execW(ctx, insert, insertArgs...)
-		if err == nil || s.d.class(err) != ErrUnique {
+		if err == nil || s.d.class(err) != ClassUnique {
 			return err
 		}
 	}
@@ -97,7 +97,7 @@ func (s *Store) LedgerRecord(ctx context.Context, sessionID, userID string) (min
 // InstanceFirstSeen records the instance the first time and returns when
 // that was.
 func (s *Store) InstanceFirstSeen(ctx context.Context, instanceID string, at time.Time) (time.Time, error) {
-	if _, err := s.execW(ctx, qAddInstance, instanceID, s.t(at)); err != nil && s.d.class(err) != ErrUnique {
+	if _, err := s.execW(ctx, qAddInstance, instanceID, s.t(at)); err != nil && s.d.class(err) != ClassUnique {
 		return time.Time{}, s.wrap("record redis instance", err)
 	}
 	var first time.Time

@@ -46,7 +46,7 @@ func OpenError(d *Dialect, err error) error {
 		return err
 	}
 	cause := fmt.Errorf("%s: open: %w", d.Name, err)
-	if d.class(err) == ErrUnavailable {
+	if d.class(err) == ClassUnavailable {
 		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "the database is unavailable", cause)
 	}
 	return miniauth.WrapError(miniauth.EInternal, "cannot open the database", cause)

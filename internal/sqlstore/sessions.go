@@ -180,8 +180,8 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID string) ([]string
 
 // UserSessions returns the user's live sessions (refresh token not
 // expired), newest first.
-func (s *Store) UserSessions(ctx context.Context, userID string) ([]*miniauth.Session, error) {
-	rows, err := s.query(ctx, qUserSessions, userID, s.t(s.now()))
+func (s *Store) UserSessions(ctx context.Context, userID string, now time.Time) ([]*miniauth.Session, error) {
+	rows, err := s.query(ctx, qUserSessions, userID, s.t(now))
 	if err != nil {
 		return nil, s.wrap("user sessions", err)
 	}

@@ -48,7 +48,7 @@ func (s *Store) SigningKeys(ctx context.Context) ([]miniauth.SigningKey, error) 
 func (s *Store) InsertSigningKey(ctx context.Context, k miniauth.SigningKey) (bool, error) {
 	_, err := s.w.ExecContext(ctx, s.d.rebind(qInsertSigningKey), k.ID, k.Generation, k.Algorithm, string(k.PublicJWK),
 		base64.StdEncoding.EncodeToString(k.Sealed), s.t(k.CreatedAt), s.t(k.NotBefore))
-	if err != nil && s.d.class(err) == ErrUnique {
+	if err != nil && s.d.class(err) == ClassUnique {
 		return false, nil
 	}
 	if err != nil {

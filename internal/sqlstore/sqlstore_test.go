@@ -85,12 +85,12 @@ func TestWrapCodes(t *testing.T) {
 		if errors.As(err, &de) {
 			switch de {
 			case 1:
-				return ErrUnavailable
+				return ClassUnavailable
 			case 2:
-				return ErrUnique
+				return ClassUnique
 			}
 		}
-		return ErrOther
+		return ClassOther
 	}}}
 	for _, tc := range []struct {
 		err  error

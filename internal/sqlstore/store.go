@@ -188,7 +188,7 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx *Tx) error) erro
 	var err error
 	for range maxAttempts {
 		err = s.tryTx(ctx, fn)
-		if err == nil || s.d.class(err) != ErrRetryable {
+		if err == nil || s.d.class(err) != ClassRetryable {
 			break
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/wechat"
+	"github.com/miniauth/miniauth/wxsim"
 )
 
 func TestMemoryTokenStore(t *testing.T) {
@@ -119,22 +120,18 @@ func TestOneFetchAcrossManagers(t *testing.T) {
 	for _, mode := range []string{wechat.ModeStable, wechat.ModeClassic} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			fake := newFake(t, testApps, nil)
+			store := wechat.NewMemoryTokenStore()
+			e := newEnv(t, func(o *wechat.Options) { o.Tokens = store; o.TokenMode = mode })
 			endpoint := "cgi-bin/stable_token"
 			if mode == wechat.ModeClassic {
 				endpoint = "cgi-bin/token"
 			}
 			// A slow answer keeps the race window wide open.
-			fake.fault(endpoint, fault{delay: 100 * time.Millisecond}, 1)
-			store := wechat.NewMemoryTokenStore()
+			e.fault(t, endpoint, wxsim.Fault{Delay: 100 * time.Millisecond})
 			const managers, goroutines = 8, 50
-			var clients []*wechat.Client
-			for range managers {
-				c, err := wechat.New(wechat.Options{BaseURL: fake.URL, Apps: testApps, Tokens: store, TokenMode: mode})
-				if err != nil {
-					t.Fatal(err)
-				}
-				clients = append(clients, c)
+			clients := []*wechat.Client{e.c}
+			for range managers - 1 {
+				clients = append(clients, e.newClient(t, wechat.Options{Apps: testApps, Tokens: store, TokenMode: mode}))
 			}
 			var wg sync.WaitGroup
 			tokens := make(chan string, managers*goroutines)
@@ -158,8 +155,8 @@ func TestOneFetchAcrossManagers(t *testing.T) {
 			if len(seen) != 1 {
 				t.Fatalf("%d distinct tokens handed out, want 1", len(seen))
 			}
-			if got := fake.count(endpoint); got != 1 {
-				t.Fatalf("%s calls = %d, want 1", endpoint, got)
+			if st := e.sim.Stats(); st.Calls[endpoint] != 1 || st.TokensIssued != 1 {
+				t.Fatalf("%s calls = %d, tokens issued = %d; want 1 each", endpoint, st.Calls[endpoint], st.TokensIssued)
 			}
 		})
 	}
@@ -169,15 +166,11 @@ func TestOneFetchAcrossManagers(t *testing.T) {
 // one forced refresh serves them all.
 func TestForcedRefreshAcrossManagers(t *testing.T) {
 	t.Parallel()
-	fake := newFake(t, testApps, nil)
 	store := wechat.NewMemoryTokenStore()
-	var clients []*wechat.Client
-	for range 4 {
-		c, err := wechat.New(wechat.Options{BaseURL: fake.URL, Apps: testApps, Tokens: store})
-		if err != nil {
-			t.Fatal(err)
-		}
-		clients = append(clients, c)
+	e := newEnv(t, func(o *wechat.Options) { o.Tokens = store })
+	clients := []*wechat.Client{e.c}
+	for range 3 {
+		clients = append(clients, e.newClient(t, wechat.Options{Apps: testApps, Tokens: store}))
 	}
 	ctx := context.Background()
 	bad, err := clients[0].AccessToken(ctx, appID)
@@ -199,7 +192,7 @@ func TestForcedRefreshAcrossManagers(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	if got := fake.forcedCount(); got != 1 {
+	if got := e.forced(); got != 1 {
 		t.Fatalf("forced refreshes = %d, want 1", got)
 	}
 }
@@ -218,7 +211,7 @@ func TestRefreshAheadOfExpiry(t *testing.T) {
 	if tok, _ := e.c.AccessToken(ctx, appID); tok != t1 {
 		t.Fatalf("token changed an hour in: %q", tok)
 	}
-	if got := e.fake.count("cgi-bin/stable_token"); got != 1 {
+	if got := e.calls("cgi-bin/stable_token"); got != 1 {
 		t.Fatalf("stable_token calls = %d, want 1", got)
 	}
 	if got := metricValue(t, e.reg, "miniauth_wechat_access_token_age_seconds", map[string]string{"appid": appID}); got != 3600 {
@@ -230,7 +223,7 @@ func TestRefreshAheadOfExpiry(t *testing.T) {
 	if err != nil || t2 == t1 {
 		t.Fatalf("inside the refresh window: %q, %v; want a new token", t2, err)
 	}
-	if got := e.fake.count("cgi-bin/stable_token"); got != 2 {
+	if got := e.calls("cgi-bin/stable_token"); got != 2 {
 		t.Fatalf("stable_token calls = %d, want 2", got)
 	}
 	if got := metricValue(t, e.reg, "miniauth_wechat_access_token_refreshes_total", map[string]string{"appid": appID, "kind": "regular"}); got != 2 {
@@ -253,7 +246,7 @@ func TestRefreshAheadFailureKeepsOldToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(7200*time.Second - 100*time.Second)
-	e.fake.fault("cgi-bin/stable_token", fault{errcode: -1}, 1)
+	e.fault(t, "cgi-bin/stable_token", wxsim.Fault{ErrCode: -1})
 	if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok != t1 {
 		t.Fatalf("AccessToken = %q, %v; want the old token", tok, err)
 	}
@@ -262,8 +255,8 @@ func TestRefreshAheadFailureKeepsOldToken(t *testing.T) {
 	}
 	// Within the retry interval the old token is used without asking again.
 	clock.Advance(2 * time.Second)
-	if tok, _ := e.c.AccessToken(ctx, appID); tok != t1 || e.fake.count("cgi-bin/stable_token") != 2 {
-		t.Fatalf("retried within the interval: %q, %d calls", tok, e.fake.count("cgi-bin/stable_token"))
+	if tok, _ := e.c.AccessToken(ctx, appID); tok != t1 || e.calls("cgi-bin/stable_token") != 2 {
+		t.Fatalf("retried within the interval: %q, %d calls", tok, e.calls("cgi-bin/stable_token"))
 	}
 	// After the retry interval the refresh is tried again and succeeds.
 	clock.Advance(5 * time.Second)
@@ -272,7 +265,7 @@ func TestRefreshAheadFailureKeepsOldToken(t *testing.T) {
 	}
 	// Once expired, a failing fetch is an error.
 	clock.Advance(3 * time.Hour)
-	e.fake.fault("cgi-bin/stable_token", fault{errcode: -1}, 1)
+	e.fault(t, "cgi-bin/stable_token", wxsim.Fault{ErrCode: -1})
 	if _, err := e.c.AccessToken(ctx, appID); miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable {
 		t.Fatalf("expired token and failing fetch: %v", err)
 	}
@@ -291,7 +284,7 @@ func TestForceRefreshLimits(t *testing.T) {
 	if tok, err := e.c.InvalidateAccessToken(ctx, appID, "SOME-OLD-TOKEN"); err != nil || tok != cur {
 		t.Fatalf("stale report: %q, %v", tok, err)
 	}
-	if got := e.fake.forcedCount(); got != 0 {
+	if got := e.forced(); got != 0 {
 		t.Fatalf("forced = %d", got)
 	}
 	invalidate := func() error {
@@ -322,7 +315,7 @@ func TestForceRefreshLimits(t *testing.T) {
 	if err := invalidate(); miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable {
 		t.Fatalf("21st forced refresh in a day: %v", err)
 	}
-	if got := e.fake.forcedCount(); got != 20 {
+	if got := e.forced(); got != 20 {
 		t.Fatalf("forced refreshes at WeChat = %d, want 20", got)
 	}
 	clock.Advance(24 * time.Hour)
@@ -332,35 +325,35 @@ func TestForceRefreshLimits(t *testing.T) {
 }
 
 // TestFenceLost: our lock runs out while we fetch and a newer holder saves
-// its token: ours is not saved, and the newer one is used.
+// its token before we do: ours is not saved, and the newer one is used.
 func TestFenceLost(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	storeClock := newClock()
-	store := wechat.NewMemoryTokenStore()
-	wechat.SetStoreClock(store, storeClock.Now)
-	e := newEnv(t, func(o *wechat.Options) { o.Tokens = store })
+	mem := wechat.NewMemoryTokenStore()
+	wechat.SetStoreClock(mem, storeClock.Now)
 	other := miniauth.AccessToken{Value: "OTHER-NODE-TOKEN", ExpiresAt: time.Now().Add(time.Hour), FetchedAt: time.Now()}
-	var once sync.Once
-	e.fake.onToken = func() {
-		once.Do(func() {
-			storeClock.Advance(time.Hour) // our lock expires
-			fence, ok, err := store.LockAccessToken(ctx, appID, time.Minute)
-			if err != nil || !ok {
-				t.Errorf("other node's lock: %v %v", ok, err)
-				return
-			}
-			if err := store.SaveAccessToken(ctx, appID, fence, other); err != nil {
-				t.Errorf("other node's save: %v", err)
-			}
-		})
-	}
+	store := &hookStore{MemoryTokenStore: mem, beforeSave: func() {
+		storeClock.Advance(time.Hour) // our lock expires
+		fence, ok, err := mem.LockAccessToken(ctx, appID, time.Minute)
+		if err != nil || !ok {
+			t.Errorf("other node's lock: %v %v", ok, err)
+			return
+		}
+		if err := mem.SaveAccessToken(ctx, appID, fence, other); err != nil {
+			t.Errorf("other node's save: %v", err)
+		}
+	}}
+	e := newEnv(t, func(o *wechat.Options) { o.Tokens = store })
 	tok, err := e.c.AccessToken(ctx, appID)
 	if err != nil || tok != other.Value {
 		t.Fatalf("AccessToken = %q, %v; want the newer holder's token", tok, err)
 	}
-	if got, _ := store.LoadAccessToken(ctx, appID); got.Value != other.Value {
+	if got, _ := mem.LoadAccessToken(ctx, appID); got.Value != other.Value {
 		t.Fatalf("store holds %q", got.Value)
+	}
+	if got := e.calls("cgi-bin/stable_token"); got != 1 {
+		t.Fatalf("stable_token calls = %d, want 1 (our fetch, not saved)", got)
 	}
 }
 
@@ -383,7 +376,7 @@ func TestLoserUsesOldTokenOrWaits(t *testing.T) {
 		if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok != "OLD" {
 			t.Fatalf("AccessToken = %q, %v", tok, err)
 		}
-		if got := e.fake.count("cgi-bin/stable_token"); got != 0 {
+		if got := e.calls("cgi-bin/stable_token"); got != 0 {
 			t.Fatalf("fetched %d times while another node held the lock", got)
 		}
 	})
@@ -399,7 +392,7 @@ func TestLoserUsesOldTokenOrWaits(t *testing.T) {
 		if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok != "NEW" {
 			t.Fatalf("AccessToken = %q, %v", tok, err)
 		}
-		if got := e.fake.count("cgi-bin/stable_token"); got != 0 {
+		if got := e.calls("cgi-bin/stable_token"); got != 0 {
 			t.Fatalf("fetched %d times", got)
 		}
 	})
@@ -462,7 +455,7 @@ func TestStoreDownUsesLocalCopy(t *testing.T) {
 func TestCallerGivesUp(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	e.fake.fault("cgi-bin/stable_token", fault{delay: 200 * time.Millisecond}, 1)
+	e.fault(t, "cgi-bin/stable_token", wxsim.Fault{Delay: 200 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if _, err := e.c.AccessToken(ctx, appID); miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable {
@@ -471,7 +464,7 @@ func TestCallerGivesUp(t *testing.T) {
 	if tok, err := e.c.AccessToken(context.Background(), appID); err != nil || tok == "" {
 		t.Fatalf("next caller: %q, %v", tok, err)
 	}
-	if got := e.fake.count("cgi-bin/stable_token"); got != 1 {
+	if got := e.calls("cgi-bin/stable_token"); got != 1 {
 		t.Fatalf("stable_token calls = %d, want 1", got)
 	}
 }
@@ -479,13 +472,10 @@ func TestCallerGivesUp(t *testing.T) {
 func TestSharedRegistry(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
-	fake := newFake(t, testApps, nil)
-	for range 2 {
-		c, err := wechat.New(wechat.Options{BaseURL: fake.URL, Apps: testApps, Registerer: reg, Logger: slog.Default()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Code2Session(context.Background(), appID, fake.loginCode("o")); err != nil {
+	e := newEnv(t, func(o *wechat.Options) { o.Registerer = reg })
+	c := e.newClient(t, wechat.Options{Apps: testApps, Registerer: reg, Logger: slog.Default()})
+	for _, c := range []*wechat.Client{e.c, c} {
+		if _, err := c.Code2Session(context.Background(), appID, e.loginCode(t, "o")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -494,19 +484,26 @@ func TestSharedRegistry(t *testing.T) {
 	}
 }
 
-// raceStore lets a test act between a manager's load and its lock.
-type raceStore struct {
+// hookStore lets a test act as another node would: once between a
+// manager's load and its lock, once between its fetch and its save.
+type hookStore struct {
 	*wechat.MemoryTokenStore
-	beforeLock func()
+	beforeLock, beforeSave func()
+	lockOnce, saveOnce     sync.Once
 }
 
-func (s *raceStore) LockAccessToken(ctx context.Context, appID string, ttl time.Duration) (int64, bool, error) {
+func (s *hookStore) LockAccessToken(ctx context.Context, appID string, ttl time.Duration) (int64, bool, error) {
 	if s.beforeLock != nil {
-		f := s.beforeLock
-		s.beforeLock = nil
-		f()
+		s.lockOnce.Do(s.beforeLock)
 	}
 	return s.MemoryTokenStore.LockAccessToken(ctx, appID, ttl)
+}
+
+func (s *hookStore) SaveAccessToken(ctx context.Context, appID string, fence int64, tok miniauth.AccessToken) error {
+	if s.beforeSave != nil {
+		s.saveOnce.Do(s.beforeSave)
+	}
+	return s.MemoryTokenStore.SaveAccessToken(ctx, appID, fence, tok)
 }
 
 // TestWinnerRechecksStore: another node saves a token between our load and
@@ -516,7 +513,7 @@ func TestWinnerRechecksStore(t *testing.T) {
 	ctx := context.Background()
 	mem := wechat.NewMemoryTokenStore()
 	other := miniauth.AccessToken{Value: "OTHER-NODE-TOKEN", ExpiresAt: time.Now().Add(time.Hour), FetchedAt: time.Now()}
-	store := &raceStore{MemoryTokenStore: mem, beforeLock: func() {
+	store := &hookStore{MemoryTokenStore: mem, beforeLock: func() {
 		fence, _, _ := mem.LockAccessToken(ctx, appID, time.Minute)
 		if err := mem.SaveAccessToken(ctx, appID, fence, other); err != nil {
 			t.Errorf("other node's save: %v", err)
@@ -526,7 +523,7 @@ func TestWinnerRechecksStore(t *testing.T) {
 	if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok != other.Value {
 		t.Fatalf("AccessToken = %q, %v", tok, err)
 	}
-	if got := e.fake.count("cgi-bin/stable_token"); got != 0 {
+	if got := e.calls("cgi-bin/stable_token"); got != 0 {
 		t.Fatalf("stable_token calls = %d, want 0", got)
 	}
 	if _, ok, _ := mem.LockAccessToken(ctx, appID, time.Minute); !ok {

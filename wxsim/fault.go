@@ -233,12 +233,19 @@ func (s *Simulator) serveListFaults(*http.Request) response {
 type Stats struct {
 	Calls        map[string]int64 `json:"calls"`         // per WeChat endpoint path, every call including failed and faulted ones
 	TokensIssued int64            `json:"tokens_issued"` // distinct access tokens from cgi-bin/token and cgi-bin/stable_token
+	// ForcedRefreshes counts the stable_token force_refresh calls that
+	// issued a token (refused ones, past WeChat's limits, are not counted).
+	ForcedRefreshes int64 `json:"forced_refreshes"`
 }
 
 // Stats returns the counters. Every WeChat endpoint appears, with 0 when it
 // has not been called.
 func (s *Simulator) Stats() Stats {
-	st := Stats{Calls: make(map[string]int64, numEndpoints), TokensIssued: s.tokensIssued.Load()}
+	st := Stats{
+		Calls:           make(map[string]int64, numEndpoints),
+		TokensIssued:    s.tokensIssued.Load(),
+		ForcedRefreshes: s.forcedRefreshes.Load(),
+	}
 	for i := range endpoints {
 		st.Calls[endpoints[i].path] = s.calls[i].Load()
 	}

@@ -161,6 +161,9 @@ func (s *Simulator) stableToken(r *http.Request) response {
 	if issued {
 		s.tokensIssued.Add(1)
 	}
+	if req.ForceRefresh {
+		s.forcedRefreshes.Add(1)
+	}
 	return wechatJSON(tokenResponse{AccessToken: tok, ExpiresIn: (exp - now) / int64(1e9)})
 }
 

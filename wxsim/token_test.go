@@ -204,6 +204,10 @@ func TestStableTokenForceRefresh(t *testing.T) {
 	// The daily limit is checked before the gap: the second slot frees up
 	// only 24 hours after the second forced refresh.
 	wantErr(t, e.stableToken(appA, secretA, true), 45009)
+	// 21 forced refreshes of A and one of B went through; refusals do not count.
+	if got := e.sim.Stats().ForcedRefreshes; got != 22 {
+		t.Fatalf("forced_refreshes %d, want 22", got)
+	}
 }
 
 func TestStableTokenErrors(t *testing.T) {

@@ -50,7 +50,7 @@
 //	POST   _sim/faults     {"endpoint","errcode"?,"http_status"?,"raw_body"?,"delay_ms"?,"count"?} -> 204
 //	GET    _sim/faults     -> {"faults":[...]} (pending, in order)
 //	DELETE _sim/faults     -> 204
-//	GET    _sim/stats      -> {"calls":{"<endpoint>":n,...},"tokens_issued":n}
+//	GET    _sim/stats      -> {"calls":{"<endpoint>":n,...},"tokens_issued":n,"forced_refreshes":n}
 //	GET    _sim/alipay-gateway-key -> the PEM public key that verifies Alipay's answers
 //
 // The other platforms' login endpoints (QQ, Douyin, Alipay, Baidu, Kuaishou)
@@ -145,8 +145,9 @@ type Simulator struct {
 	alipayKey   *rsa.PrivateKey // signs Alipay's answers
 	riskyWords  []string        // lower case
 
-	calls        [numEndpoints]atomic.Int64
-	tokensIssued atomic.Int64
+	calls           [numEndpoints]atomic.Int64
+	tokensIssued    atomic.Int64
+	forcedRefreshes atomic.Int64
 }
 
 type app struct {

@@ -11,7 +11,7 @@ import (
 
 func TestSimCheckProfileText(t *testing.T) {
 	t.Parallel()
-	e := newSimEnv(t, nil)
+	e := newEnv(t, nil)
 	ctx := context.Background()
 	code, openID, err := e.sim.LoginCode(appID, "", "")
 	if err != nil {

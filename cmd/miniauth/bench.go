@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -170,5 +172,11 @@ func benchBareCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	return loadtest.ServeBare(ctx, *addr, stdout)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: loadtest.BareHandler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "%s%s\n", loadtest.BareBanner, baseURL(ln.Addr()))
+	return serveUntilDone(ctx, srv, ln, 5*time.Second)
 }

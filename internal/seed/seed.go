@@ -24,7 +24,7 @@ import (
 const (
 	DefaultBatch         = 50_000 // rows per transaction
 	DefaultSessionTTL    = 30 * 24 * time.Hour
-	DefaultCreateWorkers = 64     // concurrent CreateSession calls for stores without batches
+	DefaultCreateWorkers = 16     // concurrent CreateSession calls for stores without batches (below go-redis's pool of 10 per CPU)
 	accessTokenPrefix    = "mat_" // as miniauth's tokens, so that verify finds them well formed
 	refreshTokenPrefix   = "mrt_"
 	tokenRandomBytes     = 32

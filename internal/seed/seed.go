@@ -245,7 +245,7 @@ func (c concurrent) InsertSessions(ctx context.Context, sessions []*miniauth.Ses
 		go func() {
 			defer wg.Done()
 			for s := range next {
-				if err := c.store.CreateSession(ctx, s); err != nil {
+				if err := createWithRetries(ctx, c.store, s); err != nil {
 					errc <- err
 					cancel()
 					return
@@ -266,4 +266,25 @@ func (c concurrent) InsertSessions(ctx context.Context, sessions []*miniauth.Ses
 		return err
 	}
 	return ctx.Err()
+}
+
+// createAttempts bounds the tries of one session: on a machine busy enough
+// to delay Redis past the client's read timeout, one slow answer should not
+// end a seed of a million sessions.
+const createAttempts = 3
+
+func createWithRetries(ctx context.Context, store miniauth.SessionStore, s *miniauth.Session) error {
+	var err error
+	for attempt := 1; attempt <= createAttempts; attempt++ {
+		err = store.CreateSession(ctx, s)
+		switch {
+		case err == nil:
+			return nil
+		case attempt > 1 && miniauth.ErrorCode(err) == miniauth.EInternal:
+			return nil // "already exists": the attempt that timed out had landed
+		case miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable:
+			return err
+		}
+	}
+	return err
 }

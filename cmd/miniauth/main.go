@@ -63,6 +63,10 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return wxsimCommand(ctx, args, stdout, stderr)
 	case "bench":
 		return benchCommand(ctx, args, environ, stdout, stderr)
+	case "bench-bare": // hidden: the bench's yardstick, a bare gin route
+		return benchBareCommand(ctx, args, stdout, stderr)
+	case "seed": // hidden: fills a database for the bench
+		return seedCommand(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "miniauth", versionString())
 		return nil

@@ -1,138 +1,143 @@
 // Package loadtest drives a miniauth server over loopback with many
-// concurrent clients and reports throughput and latency for the routes that
-// matter: the no-op /healthz (the yardstick), the verify hot path, and full
-// logins (a code minted from the simulator, then the login). It backs
-// `miniauth bench`.
+// concurrent clients and reports, for each scenario, throughput, latency,
+// the server's CPU time per request and its ratio to a bare gin route
+// measured beside it in the same run. It backs `miniauth bench`.
+//
+// Scenarios run in interleaved rounds (bare, healthz, verify, me, login,
+// then again), so that the machine's drift touches them all alike; ratios
+// are taken within a round and reported as medians over the rounds.
 package loadtest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
+	"math/rand/v2"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Options configure a run against a server at URL whose simulator is at
-// URL + "/_wxsim".
-type Options struct {
-	URL         string
-	AppID       string
-	Concurrency int           // concurrent clients, default 64
-	Duration    time.Duration // per scenario, default 10s
-	Warmup      time.Duration // per scenario, default 1s
-	Sessions    int           // distinct tokens the verify scenario cycles through, default 1000
-	Rounds      int           // scenario rounds (healthz, verify, login alternate), default 1
-	// Scenarios picks which to run: "healthz", "verify", "login"; empty: all.
-	Scenarios []string
-	// Sample, when set, is called every 100 ms during the run (to sample the
-	// server's memory).
-	Sample func()
+// Defaults of Options.
+const (
+	DefaultConcurrency = 64
+	DefaultDuration    = 5 * time.Second
+	DefaultWarmup      = time.Second
+	DefaultSessions    = 1000
+	DefaultRounds      = 3
+	sampleEvery        = 100 * time.Millisecond
+)
+
+// Target is a process under load: its URL, and its pid for CPU time and
+// memory (0: unknown, those figures are left out).
+type Target struct {
+	URL string
+	PID int
 }
 
-// Result is one scenario's figures.
+// Options configure a run.
+type Options struct {
+	Server Target
+	Bare   Target // the bare gin route; empty URL: no bare scenario
+	SimURL string // where codes are minted; default Server.URL + "/_wxsim"
+	AppID  string
+
+	Concurrency int           // concurrent clients, default DefaultConcurrency
+	Duration    time.Duration // measured time per scenario and round, default DefaultDuration
+	Warmup      time.Duration // unmeasured time before each, default DefaultWarmup; negative: none
+	Rounds      int           // default DefaultRounds
+	// Tokens are the access tokens verify and me draw from, uniformly (a
+	// seeded database's). Empty: Sessions logins are made first.
+	Tokens   []string
+	Sessions int
+	// Scenarios picks which to run, in this order: bare, healthz, verify,
+	// me, login. Empty: all.
+	Scenarios []string
+	// Mixed, when positive, runs that many mixed requests (verify, me,
+	// login, refresh) after the rounds, sampling the server's memory.
+	Mixed int
+}
+
+// Result is one scenario's figures in one round.
 type Result struct {
-	Name       string
-	Requests   int64
-	Errors     int64
-	Elapsed    time.Duration
-	PerSecond  float64
-	P50, P99   time.Duration
-	FirstError string
+	Scenario   string        `json:"scenario"`
+	Round      int           `json:"round"`
+	Requests   int64         `json:"requests"`
+	Errors     int64         `json:"errors"`
+	Elapsed    time.Duration `json:"elapsed_ns"`
+	PerSecond  float64       `json:"req_per_s"`
+	P50        time.Duration `json:"p50_ns"`
+	P99        time.Duration `json:"p99_ns"`
+	CPUMicros  float64       `json:"cpu_us_per_request"` // the target's CPU time per request; 0: unknown
+	FirstError string        `json:"first_error,omitempty"`
+}
+
+// Report is a whole run.
+type Report struct {
+	Results []Result  `json:"rounds"`
+	Memory  RSSWindow `json:"server_rss"` // over the whole run
+	Mixed   *MixedRun `json:"mixed,omitempty"`
+	Tokens  int       `json:"tokens"`
 }
 
 func (o *Options) defaults() {
 	if o.Concurrency <= 0 {
-		o.Concurrency = 64
+		o.Concurrency = DefaultConcurrency
 	}
 	if o.Duration <= 0 {
-		o.Duration = 10 * time.Second
+		o.Duration = DefaultDuration
 	}
-	if o.Warmup < 0 {
-		o.Warmup = 0
-	} else if o.Warmup == 0 {
-		o.Warmup = time.Second
+	if o.Warmup == 0 {
+		o.Warmup = DefaultWarmup
 	}
+	o.Warmup = max(o.Warmup, 0)
 	if o.Sessions <= 0 {
-		o.Sessions = 1000
+		o.Sessions = DefaultSessions
 	}
 	if o.Rounds <= 0 {
-		o.Rounds = 1
+		o.Rounds = DefaultRounds
+	}
+	if o.SimURL == "" {
+		o.SimURL = o.Server.URL + "/_wxsim"
 	}
 }
 
-// Run runs every scenario Rounds times and returns the results in the
-// order they ran.
-func Run(ctx context.Context, o Options) ([]Result, error) {
+// Run runs the scenarios in Rounds interleaved rounds, then the mixed run.
+func Run(ctx context.Context, o Options) (*Report, error) {
 	o.defaults()
-	client := &http.Client{
-		Transport: &http.Transport{
-			MaxIdleConns:        o.Concurrency * 2,
-			MaxIdleConnsPerHost: o.Concurrency * 2,
-			IdleConnTimeout:     time.Minute,
-		},
-		Timeout: 10 * time.Second,
+	d, err := newDriver(o)
+	if err != nil {
+		return nil, err
 	}
-	d := &driver{opts: o, client: client}
-
-	var tokens []string
-	if o.wants("verify") {
-		var err error
-		if tokens, err = d.prepareTokens(ctx); err != nil {
-			return nil, fmt.Errorf("preparing %d sessions: %w", o.Sessions, err)
-		}
-	}
-	// The GET scenarios go through lean kept-alive connections, one per
-	// worker (see rawGetter); logins use net/http.
-	d.getters = make([]*rawGetter, o.Concurrency)
-	for w := range d.getters {
-		g, err := newRawGetter(o.URL)
-		if err != nil {
+	defer d.close()
+	rep := &Report{}
+	stopSampling := d.sampleMemory(&rep.Memory)
+	defer stopSampling()
+	if o.wants("verify") || o.wants("me") || o.Mixed > 0 {
+		if err := d.prepareTokens(ctx); err != nil {
 			return nil, err
 		}
-		defer g.close()
-		d.getters[w] = g
 	}
-	d.healthzRequest = d.getters[0].request("/healthz", "")
-	verifyRequests := make([][]byte, len(tokens))
-	for i, tok := range tokens {
-		verifyRequests[i] = d.getters[0].request("/api/v1/auth/verify", tok)
-	}
-
-	var results []Result
-	for round := 0; round < o.Rounds; round++ {
-		for _, sc := range []struct {
-			key, name string
-			op        func(ctx context.Context, worker, i int) error
-		}{
-			{"healthz", "GET /healthz", func(ctx context.Context, worker, _ int) error {
-				return d.getters[worker].get(ctx, d.healthzRequest)
-			}},
-			{"verify", "GET /api/v1/auth/verify", func(ctx context.Context, worker, i int) error {
-				return d.getters[worker].get(ctx, verifyRequests[(worker*7919+i)%len(verifyRequests)])
-			}},
-			{"login", "full login (mint code + POST /api/v1/auth/login)", func(ctx context.Context, _, _ int) error {
-				_, err := d.login(ctx)
-				return err
-			}},
-		} {
-			if !o.wants(sc.key) {
+	rep.Tokens = len(d.tokens)
+	for round := 1; round <= o.Rounds; round++ {
+		for _, sc := range d.scenarios() {
+			if !o.wants(sc.name) || (sc.target.URL == "") {
 				continue
 			}
-			r, err := d.scenario(ctx, sc.name, sc.op)
+			r, err := d.measure(ctx, sc)
 			if err != nil {
-				return results, err
+				return rep, err
 			}
-			results = append(results, r)
+			r.Round = round
+			rep.Results = append(rep.Results, r)
 		}
 	}
-	return results, nil
+	if o.Mixed > 0 {
+		if rep.Mixed, err = d.mixed(ctx); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
 }
 
 func (o *Options) wants(scenario string) bool {
@@ -147,67 +152,42 @@ func (o *Options) wants(scenario string) bool {
 	return false
 }
 
-type driver struct {
-	opts           Options
-	client         *http.Client
-	getters        []*rawGetter
-	healthzRequest []byte
+// worker is one concurrent client: its own connections and random source.
+type worker struct {
+	server, bare, sim *rawClient
+	rng               *rand.Rand
+	start             time.Time // when the timed part of the current request began
+	req               []byte    // scratch for requests built per call
+	refresh           string    // its own session's refresh token (mixed run)
 }
 
-func (d *driver) prepareTokens(ctx context.Context) ([]string, error) {
-	tokens := make([]string, d.opts.Sessions)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errc := make(chan error, d.opts.Concurrency)
-	for w := 0; w < min(d.opts.Concurrency, d.opts.Sessions); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(tokens) {
-					return
-				}
-				tok, err := d.login(ctx)
-				if err != nil {
-					errc <- err
-					return
-				}
-				tokens[i] = tok
-			}
-		}()
-	}
-	wg.Wait()
-	close(errc)
-	if err := <-errc; err != nil {
-		return nil, err
-	}
-	return tokens, nil
+// scenario is one measured operation on target.
+type scenario struct {
+	name   string
+	target Target
+	op     func(ctx context.Context, w *worker) error
 }
 
-// scenario runs op from Concurrency workers: Warmup first (not counted),
-// then Duration.
-func (d *driver) scenario(ctx context.Context, name string, op func(ctx context.Context, worker, i int) error) (Result, error) {
+// measure runs sc.op from every worker: Warmup first (not counted), then
+// Duration, reading the target's CPU time at both ends of the measured span.
+func (d *driver) measure(ctx context.Context, sc scenario) (Result, error) {
 	var measuring atomic.Bool
 	var requests, failures atomic.Int64
 	var firstErr atomic.Value
-	latencies := make([][]time.Duration, d.opts.Concurrency)
+	latencies := make([][]time.Duration, len(d.workers))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	var wg sync.WaitGroup
-	for w := 0; w < d.opts.Concurrency; w++ {
+	for i, w := range d.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			lat := make([]time.Duration, 0, 1<<14)
-			for i := 0; runCtx.Err() == nil; i++ {
-				start := time.Now()
-				err := op(runCtx, w, i)
-				if runCtx.Err() != nil {
-					break
-				}
-				if !measuring.Load() {
+			for runCtx.Err() == nil {
+				w.start = time.Now()
+				err := sc.op(runCtx, w)
+				if runCtx.Err() != nil || !measuring.Load() {
 					continue
 				}
 				if err != nil {
@@ -216,23 +196,23 @@ func (d *driver) scenario(ctx context.Context, name string, op func(ctx context.
 					continue
 				}
 				requests.Add(1)
-				lat = append(lat, time.Since(start))
+				lat = append(lat, time.Since(w.start))
 			}
-			latencies[w] = lat
+			latencies[i] = lat
 		}()
 	}
-	stopSampling := d.sample(runCtx)
-	defer stopSampling()
-	if !sleep(ctx, d.opts.Warmup) {
+	if !sleep(ctx, d.o.Warmup) {
 		cancel()
 		wg.Wait()
 		return Result{}, ctx.Err()
 	}
+	cpu0, cpuOK := CPUTime(sc.target.PID)
 	measuring.Store(true)
 	start := time.Now()
-	sleep(ctx, d.opts.Duration)
+	sleep(ctx, d.o.Duration)
 	measuring.Store(false)
 	elapsed := time.Since(start)
+	cpu1, _ := CPUTime(sc.target.PID)
 	cancel()
 	wg.Wait()
 	if ctx.Err() != nil {
@@ -245,7 +225,7 @@ func (d *driver) scenario(ctx context.Context, name string, op func(ctx context.
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	r := Result{
-		Name:      name,
+		Scenario:  sc.name,
 		Requests:  requests.Load(),
 		Errors:    failures.Load(),
 		Elapsed:   elapsed,
@@ -253,31 +233,34 @@ func (d *driver) scenario(ctx context.Context, name string, op func(ctx context.
 		P50:       percentile(all, 0.50),
 		P99:       percentile(all, 0.99),
 	}
+	if cpuOK && sc.target.PID != 0 && r.Requests > 0 {
+		r.CPUMicros = float64((cpu1 - cpu0).Microseconds()) / float64(r.Requests)
+	}
 	if v := firstErr.Load(); v != nil {
 		r.FirstError = v.(string)
 	}
 	return r, nil
 }
 
-func (d *driver) sample(ctx context.Context) (stop func()) {
-	if d.opts.Sample == nil {
-		return func() {}
-	}
-	done := make(chan struct{})
+// sampleMemory samples the server's memory into w until stop is called.
+func (d *driver) sampleMemory(w *RSSWindow) (stop func()) {
+	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
-		defer close(done)
-		t := time.NewTicker(100 * time.Millisecond)
+		defer close(stopped)
+		t := time.NewTicker(sampleEvery)
 		defer t.Stop()
 		for {
+			w.sample(d.o.Server.PID)
 			select {
-			case <-ctx.Done():
+			case <-done:
+				w.sample(d.o.Server.PID)
 				return
 			case <-t.C:
-				d.opts.Sample()
 			}
 		}
 	}()
-	return func() { <-done }
+	var once sync.Once
+	return func() { once.Do(func() { close(done); <-stopped }) }
 }
 
 func percentile(sorted []time.Duration, p float64) time.Duration {
@@ -298,60 +281,6 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// login mints a code as wx.login() would and logs in with it; it returns
-// the access token.
-func (d *driver) login(ctx context.Context) (string, error) {
-	body, err := d.do(ctx, http.MethodPost, "/_wxsim/_sim/login-code", "", map[string]string{"appid": d.opts.AppID}, http.StatusOK)
-	if err != nil {
-		return "", fmt.Errorf("minting a code: %w", err)
-	}
-	var minted struct{ Code string }
-	if err := json.Unmarshal(body, &minted); err != nil || minted.Code == "" {
-		return "", fmt.Errorf("minting a code: unexpected answer %q", body)
-	}
-	body, err = d.do(ctx, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"code": minted.Code}, http.StatusOK)
-	if err != nil {
-		return "", fmt.Errorf("login: %w", err)
-	}
-	var tokens struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal(body, &tokens); err != nil || tokens.AccessToken == "" {
-		return "", fmt.Errorf("login: unexpected answer %q", body)
-	}
-	return tokens.AccessToken, nil
-}
-
-func (d *driver) do(ctx context.Context, method, path, token string, body any, want int) ([]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, d.opts.URL+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := d.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != want {
-		return nil, errors.New(resp.Status + ": " + string(bytes.TrimSpace(b)))
-	}
-	return b, nil
+func wrapf(err error, format string, args ...any) error {
+	return fmt.Errorf(format+": %w", append(args, err)...)
 }

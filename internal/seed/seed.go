@@ -1,0 +1,290 @@
+// Package seed fills a database with many users and live sessions, fast,
+// so that `miniauth bench` can measure how verify and login behave as the
+// data grows (a million sessions, ten million users). It writes through the
+// stores' batch inserts (one transaction per batch) rather than through the
+// HTTP API, with the service's own token format and hashing, and keeps the
+// plain access tokens in a file for the load client.
+package seed
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/miniauth/miniauth"
+)
+
+// Defaults of Options.
+const (
+	DefaultBatch         = 50_000 // rows per transaction
+	DefaultSessionTTL    = 30 * 24 * time.Hour
+	DefaultCreateWorkers = 16     // concurrent CreateSession calls for stores without batches (below go-redis's pool of 10 per CPU)
+	accessTokenPrefix    = "mat_" // as miniauth's tokens, so that verify finds them well formed
+	refreshTokenPrefix   = "mrt_"
+	tokenRandomBytes     = 32
+)
+
+// UserInserter writes a batch of new users (sqlstore.Store.InsertUsers).
+type UserInserter interface {
+	InsertUsers(ctx context.Context, users []*miniauth.User) error
+}
+
+// SessionInserter writes a batch of new sessions.
+type SessionInserter interface {
+	InsertSessions(ctx context.Context, sessions []*miniauth.Session) error
+}
+
+// Options say what to seed and where.
+type Options struct {
+	AppID    string
+	Users    int // users to create
+	Sessions int // live sessions, spread over the first users (at least one user)
+	Batch    int // rows per batch, default DefaultBatch
+	// SessionTTL is how long the seeded tokens stay valid, so that one seed
+	// serves many runs. Default DefaultSessionTTL.
+	SessionTTL time.Duration
+	Now        time.Time // default time.Now()
+
+	UserStore    UserInserter
+	SessionStore SessionInserter
+	// Tokens receives the plain access token of every session, one a line.
+	Tokens io.Writer
+	// Progress, when set, is told after every batch.
+	Progress func(what string, done, total int)
+}
+
+// Report says what was written and how long it took.
+type Report struct {
+	Users, Sessions         int
+	UsersTime, SessionsTime time.Duration
+}
+
+// Run writes the users, then the sessions.
+func Run(ctx context.Context, o Options) (Report, error) {
+	if o.Batch <= 0 {
+		o.Batch = DefaultBatch
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = DefaultSessionTTL
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if o.Sessions > 0 && o.Users <= 0 {
+		return Report{}, fmt.Errorf("seed: %d sessions need at least one user", o.Sessions)
+	}
+	g := newGenerator(o)
+	var r Report
+	start := time.Now()
+	if err := g.users(ctx); err != nil {
+		return r, err
+	}
+	r.Users, r.UsersTime = o.Users, time.Since(start)
+	start = time.Now()
+	if err := g.sessions(ctx); err != nil {
+		return r, err
+	}
+	r.Sessions, r.SessionsTime = o.Sessions, time.Since(start)
+	return r, nil
+}
+
+// generator makes rows that every index receives in ascending order (ids,
+// openids and creation times grow with the row number), so that a batch
+// appends to the B-trees instead of writing all over them; that is what
+// lets SQLite take ten million users in minutes. Token hashes are random,
+// as in service.
+type generator struct {
+	o     Options
+	run   [6]byte // makes ids and openids unique across seeds of one database
+	runID string  // run in base64url: 8 characters
+}
+
+func newGenerator(o Options) *generator {
+	g := &generator{o: o}
+	rand.Read(g.run[:])
+	g.runID = base64.RawURLEncoding.EncodeToString(g.run[:])
+	return g
+}
+
+// Kinds of id, so that a user and a session never share one.
+const (
+	userKind    = 'u'
+	sessionKind = 's'
+)
+
+// id is laid out as miniauth.NewID's (the time in milliseconds first, so
+// ids sort by creation), then the run, the kind and the row number instead
+// of random bits, so that a session can name its user's id.
+func (g *generator) id(at time.Time, kind byte, i int) string {
+	var b [16]byte
+	ms := uint64(at.UnixMilli())
+	for j := 5; j >= 0; j-- {
+		b[j] = byte(ms)
+		ms >>= 8
+	}
+	copy(b[6:9], g.run[:3])
+	b[9] = kind
+	n := uint64(i)
+	for j := 15; j >= 10; j-- {
+		b[j] = byte(n)
+		n >>= 8
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// userCreated is user i's creation time: one millisecond apart, ending now.
+func (g *generator) userCreated(i int) time.Time {
+	return g.o.Now.Add(time.Duration(i-g.o.Users) * time.Millisecond)
+}
+
+// openID is "o", 8 characters of the run, 19 digits: 28 characters as
+// WeChat's.
+func (g *generator) openID(i int) string { return fmt.Sprintf("o%s%019d", g.runID, i) }
+
+func (g *generator) users(ctx context.Context) error {
+	batch := make([]*miniauth.User, 0, g.o.Batch)
+	for start := 0; start < g.o.Users; start += g.o.Batch {
+		batch = batch[:0]
+		for i := start; i < min(g.o.Users, start+g.o.Batch); i++ {
+			at := g.userCreated(i)
+			batch = append(batch, &miniauth.User{ID: g.id(at, userKind, i), AppID: g.o.AppID, OpenID: g.openID(i), CreatedAt: at, UpdatedAt: at})
+		}
+		if err := g.o.UserStore.InsertUsers(ctx, batch); err != nil {
+			return fmt.Errorf("seed: users %d to %d: %w", start, start+len(batch), err)
+		}
+		g.progress("users", start+len(batch), g.o.Users)
+	}
+	return nil
+}
+
+func (g *generator) sessions(ctx context.Context) error {
+	tokens := bufio.NewWriterSize(g.o.Tokens, 1<<20)
+	batch := make([]*miniauth.Session, 0, g.o.Batch)
+	for start := 0; start < g.o.Sessions; start += g.o.Batch {
+		batch = batch[:0]
+		for i := start; i < min(g.o.Sessions, start+g.o.Batch); i++ {
+			s, access := g.session(i)
+			batch = append(batch, s)
+			tokens.WriteString(access)
+			tokens.WriteByte('\n')
+		}
+		if err := g.o.SessionStore.InsertSessions(ctx, batch); err != nil {
+			return fmt.Errorf("seed: sessions %d to %d: %w", start, start+len(batch), err)
+		}
+		g.progress("sessions", start+len(batch), g.o.Sessions)
+	}
+	return tokens.Flush()
+}
+
+// session i belongs to user i modulo the users, and is created after them.
+func (g *generator) session(i int) (*miniauth.Session, string) {
+	u := i % g.o.Users
+	at := g.o.Now.Add(time.Duration(i-g.o.Sessions) * time.Millisecond)
+	access, refresh := newToken(accessTokenPrefix), newToken(refreshTokenPrefix)
+	var key [16]byte
+	rand.Read(key[:])
+	return &miniauth.Session{
+		ID:               g.id(at, sessionKind, i),
+		UserID:           g.id(g.userCreated(u), userKind, u),
+		AppID:            g.o.AppID,
+		OpenID:           g.openID(u),
+		SessionKey:       base64.StdEncoding.EncodeToString(key[:]),
+		AccessHash:       miniauth.HashToken(access),
+		RefreshHash:      miniauth.HashToken(refresh),
+		UserAgent:        "miniauth-seed",
+		IP:               "127.0.0.1",
+		CreatedAt:        at,
+		LastUsedAt:       at,
+		AccessExpiresAt:  g.o.Now.Add(g.o.SessionTTL),
+		RefreshExpiresAt: g.o.Now.Add(g.o.SessionTTL),
+	}, access
+}
+
+func (g *generator) progress(what string, done, total int) {
+	if g.o.Progress != nil {
+		g.o.Progress(what, done, total)
+	}
+}
+
+// newToken is a token in miniauth's format: a prefix and 256 random bits.
+func newToken(prefix string) string {
+	var b [tokenRandomBytes]byte
+	rand.Read(b[:])
+	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Concurrent turns a session store without batches (Redis) into a
+// SessionInserter that creates each batch's sessions from workers
+// goroutines.
+func Concurrent(store miniauth.SessionStore, workers int) SessionInserter {
+	if workers <= 0 {
+		workers = DefaultCreateWorkers
+	}
+	return concurrent{store, workers}
+}
+
+type concurrent struct {
+	store   miniauth.SessionStore
+	workers int
+}
+
+func (c concurrent) InsertSessions(ctx context.Context, sessions []*miniauth.Session) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan *miniauth.Session)
+	errc := make(chan error, c.workers)
+	var wg sync.WaitGroup
+	for range c.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range next {
+				if err := createWithRetries(ctx, c.store, s); err != nil {
+					errc <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	for _, s := range sessions {
+		select {
+		case next <- s:
+		case <-ctx.Done():
+		}
+	}
+	close(next)
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// createAttempts bounds the tries of one session: on a machine busy enough
+// to delay Redis past the client's read timeout, one slow answer should not
+// end a seed of a million sessions.
+const createAttempts = 3
+
+func createWithRetries(ctx context.Context, store miniauth.SessionStore, s *miniauth.Session) error {
+	var err error
+	for attempt := 1; attempt <= createAttempts; attempt++ {
+		err = store.CreateSession(ctx, s)
+		switch {
+		case err == nil:
+			return nil
+		case attempt > 1 && miniauth.ErrorCode(err) == miniauth.EInternal:
+			return nil // "already exists": the attempt that timed out had landed
+		case miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable:
+			return err
+		}
+	}
+	return err
+}

@@ -1,0 +1,64 @@
+package seed_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/internal/seed"
+	"github.com/miniauth/miniauth/sqlite"
+)
+
+// Every seeded token finds its session by the service's hashing, and every
+// session its user; seeding twice into one database does not collide.
+func TestSeededTokensReachTheirSessionsAndUsers(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, t.TempDir()+"/seed.db", sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now()
+	for range 2 {
+		var tokens bytes.Buffer
+		rep, err := seed.Run(ctx, seed.Options{AppID: "wxseed", Users: 300, Sessions: 700, Batch: 128,
+			UserStore: db, SessionStore: db, Tokens: &tokens, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Users != 300 || rep.Sessions != 700 {
+			t.Errorf("report %+v", rep)
+		}
+		lines := strings.Fields(tokens.String())
+		if len(lines) != 700 {
+			t.Fatalf("%d tokens, want 700", len(lines))
+		}
+		for _, tok := range []string{lines[0], lines[299], lines[300], lines[699]} {
+			s, err := db.SessionByAccessHash(ctx, miniauth.HashToken(tok))
+			if err != nil {
+				t.Fatalf("token %s: %v", tok, err)
+			}
+			if !s.AccessExpiresAt.After(now.Add(seed.DefaultSessionTTL - time.Second)) {
+				t.Errorf("session expires at %v", s.AccessExpiresAt)
+			}
+			u, err := db.UserByID(ctx, s.UserID)
+			if err != nil || u.OpenID != s.OpenID || u.AppID != "wxseed" || len(u.OpenID) != 28 {
+				t.Errorf("user of session %s: %+v, %v", s.ID, u, err)
+			}
+		}
+	}
+	users, err := db.ListUsers(ctx, miniauth.UserFilter{AppID: "wxseed", Limit: 100})
+	if err != nil || len(users) != 100 || !users[0].CreatedAt.After(users[99].CreatedAt) {
+		t.Errorf("listing seeded users, newest first: %d users, %v", len(users), err)
+	}
+}
+
+func TestSessionsNeedUsers(t *testing.T) {
+	_, err := seed.Run(context.Background(), seed.Options{Sessions: 1})
+	if err == nil {
+		t.Error("sessions without users must be refused")
+	}
+}

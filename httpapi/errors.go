@@ -19,6 +19,7 @@ var statusOf = map[string]int{
 	miniauth.ERateLimited:         http.StatusTooManyRequests,
 	miniauth.EUpstreamUnavailable: http.StatusServiceUnavailable,
 	miniauth.EInternal:            http.StatusInternalServerError,
+	miniauth.EForbidden:           http.StatusForbidden,
 	miniauth.ECanceled:            statusClientClosedRequest,
 }
 

@@ -53,6 +53,11 @@ type Dialect struct {
 	// by itself (SQLite's BEGIN IMMEDIATE).
 	MigrationLock func(ctx context.Context, c *sql.Conn) (unlock func(), err error)
 
+	// ByteOrder follows a text column in a comparison that must be in
+	// byte order whatever the column's collation (` COLLATE "C"` in
+	// PostgreSQL); empty where columns compare bytes already.
+	ByteOrder string
+
 	// TransactionalDDL says that DDL can be rolled back with its
 	// transaction (PostgreSQL, SQLite; not MySQL, where DDL commits).
 	TransactionalDDL bool

@@ -178,3 +178,27 @@ func (c *Console) AuditLog(ctx context.Context, f AuditFilter) ([]*AuditEntry, e
 func (c *Console) run(ctx context.Context, op string, fn func(context.Context) error) error {
 	return c.opts.Deadline.run(ctx, c.opts.Deadline.timeout(), op, fn)
 }
+
+// consolePurgeInterval is how often expired console sessions are deleted.
+const consolePurgeInterval = 10 * time.Minute
+
+// Run deletes expired console sessions every consolePurgeInterval until
+// ctx ends.
+func (c *Console) Run(ctx context.Context) {
+	t := time.NewTicker(consolePurgeInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			err := c.opts.Deadline.run(ctx, purgeTimeout, "purge operator sessions", func(ctx context.Context) error {
+				_, err := c.opts.Operators.DeleteExpiredOperatorSessions(ctx, c.opts.Now())
+				return err
+			})
+			if err != nil && c.svc != nil {
+				c.svc.log.Warn("deleting expired console sessions", "err", err)
+			}
+		}
+	}
+}

@@ -25,10 +25,11 @@ type Config struct {
 	Redis  Redis  `toml:"redis"`
 	WeChat WeChat `toml:"wechat"`
 	// PlatformApps are [[apps]] (TOML only): apps of every platform.
-	PlatformApps []App  `toml:"apps"`
-	Tokens       Tokens `toml:"tokens"`
-	Admin        Admin  `toml:"admin"`
-	Log          Log    `toml:"log"`
+	PlatformApps []App   `toml:"apps"`
+	Tokens       Tokens  `toml:"tokens"`
+	Admin        Admin   `toml:"admin"`
+	Console      Console `toml:"console"`
+	Log          Log     `toml:"log"`
 
 	Throttle Throttle `toml:"throttle"`
 }
@@ -47,6 +48,10 @@ type HTTP struct {
 	MaxConns          int      `toml:"max_conns"`
 	ReadHeaderTimeout Duration `toml:"read_header_timeout"`
 	IdleTimeout       Duration `toml:"idle_timeout"`
+
+	// PublicURL is where browsers reach miniauth (https://auth.example.com);
+	// https makes the console's cookies Secure.
+	PublicURL string `toml:"public_url"`
 }
 
 // Defaults of the HTTP server's connection handling.
@@ -196,6 +201,7 @@ func Default() Config {
 			RefreshReuseLeeway: Duration{miniauth.DefaultRefreshReuseLeeway},
 		},
 		Log:      Log{Level: "info", Format: "json"},
+		Console:  defaultConsole(),
 		Throttle: defaultThrottle(),
 	}
 }
@@ -327,6 +333,7 @@ func (c Config) validate() []string {
 		bad("wechat.appid", "is required when wechat.secret is set")
 	}
 	p = append(p, c.validateApps()...)
+	p = append(p, c.validateConsole()...)
 	if u, err := url.Parse(c.WeChat.BaseURL); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
 		bad("wechat.base_url", "must be an http(s) URL")
 	}

@@ -156,6 +156,11 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		Boundary:           st.boundary,
 		Logger:             logger,
 	})
+	operators := newConsole(cfg, svc, st.console)
+	pages, calls, err := consoleHandler(cfg, operators, plan, registry, logger)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
 	api, err := httpapi.New(httpapi.Options{
 		Service:        svc,
 		Logger:         logger,
@@ -167,6 +172,7 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		AuthBurst:      cfg.HTTP.AuthBurst,
 		AdminToken:     cfg.Admin.Token,
 		Simulator:      sim,
+		Console:        pages,
 
 		Issuer:               issuer,
 		KeySet:               keySetOf(keys),
@@ -180,6 +186,8 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 	capped := capConnections(ln, cfg.HTTP.MaxConns, logger)
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	go svc.Run(runCtx)
+	go operators.Run(runCtx)
+	go calls.Run(runCtx)
 	if keys != nil {
 		go keys.Run(runCtx)
 	}

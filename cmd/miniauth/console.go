@@ -18,7 +18,7 @@ import (
 func newConsole(cfg config.Config, svc *miniauth.Service, cs consoleStores) *miniauth.Console {
 	return miniauth.NewConsole(svc, miniauth.ConsoleOptions{
 		Operators:   cs.operators,
-		Hasher:      argon2id.New(argon2id.DefaultParams),
+		Hasher:      argon2id.New(cfg.Console.PasswordParams()),
 		Directory:   cs.directory,
 		Logins:      cs.logins,
 		Live:        cs.live,

@@ -182,9 +182,15 @@ func (c *Console) run(ctx context.Context, op string, fn func(context.Context) e
 // consolePurgeInterval is how often expired console sessions are deleted.
 const consolePurgeInterval = 10 * time.Minute
 
-// Run deletes expired console sessions every consolePurgeInterval until
-// ctx ends.
+// Run counts the dashboard's figures once at start when the console is
+// in use, so that its first page does not wait for them, then deletes expired console sessions every
+// consolePurgeInterval until ctx ends.
 func (c *Console) Run(ctx context.Context) {
+	if on, _ := c.Enabled(ctx); on && c.opts.Directory != nil {
+		if _, err := c.Dashboard(ctx); err != nil && c.svc != nil {
+			c.svc.log.Warn("counting the console's dashboard", "err", err)
+		}
+	}
 	t := time.NewTicker(consolePurgeInterval)
 	defer t.Stop()
 	for {

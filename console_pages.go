@@ -148,17 +148,21 @@ func (d *dayCache) totals(ctx context.Context, c *Console) (users, live int64, e
 	return users, live, nil
 }
 
+// count counts the totals, under a deadline of minutes rather than of a
+// request: a count of millions of rows takes longer, and it runs once.
 func (d *dayCache) count(ctx context.Context, c *Console) (int64, int64, error) {
 	defer func() { d.mu.Lock(); d.counting = false; d.mu.Unlock() }()
-	users, err := c.opts.Directory.CountUsers(ctx)
+	var users, live int64 = 0, -1
+	err := c.opts.Deadline.run(ctx, purgeTimeout, "count the console's totals", func(ctx context.Context) error {
+		var err error
+		if users, err = c.opts.Directory.CountUsers(ctx); err != nil || c.opts.Live == nil {
+			return err
+		}
+		live, err = c.opts.Live.CountLiveSessions(ctx, c.opts.Now())
+		return err
+	})
 	if err != nil {
 		return 0, 0, err
-	}
-	live := int64(-1)
-	if c.opts.Live != nil {
-		if live, err = c.opts.Live.CountLiveSessions(ctx, c.opts.Now()); err != nil {
-			return 0, 0, err
-		}
 	}
 	d.mu.Lock()
 	d.users, d.live, d.countedAt = users, live, c.opts.Now()

@@ -91,9 +91,13 @@ func New(opts Options) (*Handler, error) {
 	return h, nil
 }
 
-// Routes are the paths the console answers, in gin's syntax, for the
-// router in front of it.
-var Routes = []struct{ Method, Path string }{
+// Route is a method and a path in gin's syntax.
+type Route struct{ Method, Path string }
+
+// Routes are the paths the console answers, for the router in front of it.
+func Routes() []Route { return routes }
+
+var routes = []Route{
 	{"GET", Prefix}, {"GET", Prefix + "assets/*file"},
 	{"GET", Prefix + "signin"}, {"POST", Prefix + "signin"}, {"POST", Prefix + "signout"},
 	{"GET", Prefix + "users"}, {"GET", Prefix + "users/:id"},

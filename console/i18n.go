@@ -61,7 +61,7 @@ func fromAcceptLanguage(header string) string {
 // messages holds every text of the pages, by language.
 var messages = map[string]map[string]string{
 	langEN: {
-		"console": "miniauth console", "dashboard": "Dashboard", "users": "Users", "audit": "Audit log",
+		"console": "miniauth console", "user": "User", "dashboard": "Dashboard", "users": "Users", "audit": "Audit log",
 		"signin": "Sign in", "signout": "Sign out", "name": "Operator name", "password": "Password",
 		"bad_signin": "Wrong operator name or password.", "locked": "Too many failed sign-ins: this operator is locked. Try again later.",
 		"total_users": "Users", "live_sessions": "Live sessions", "new_users_30": "New users per day (30 days)",
@@ -83,7 +83,7 @@ var messages = map[string]map[string]string{
 		"operator_remove": "removed an operator",
 	},
 	langZH: {
-		"console": "miniauth 管理后台", "dashboard": "概览", "users": "用户", "audit": "操作日志",
+		"console": "miniauth 管理后台", "user": "用户详情", "dashboard": "概览", "users": "用户", "audit": "操作日志",
 		"signin": "登录", "signout": "退出", "name": "管理员账号", "password": "密码",
 		"bad_signin": "账号或密码错误。", "locked": "登录失败次数过多，该账号已被暂时锁定，请稍后再试。",
 		"total_users": "用户总数", "live_sessions": "在线会话", "new_users_30": "每日新增用户（30 天）",

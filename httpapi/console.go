@@ -16,7 +16,7 @@ func (s *Server) consoleRoutes(g gin.IRoutes, h http.Handler) {
 		r := c.Request.WithContext(console.WithClientIP(c.Request.Context(), c.ClientIP()))
 		h.ServeHTTP(c.Writer, r)
 	}
-	for _, rt := range console.Routes {
+	for _, rt := range console.Routes() {
 		if rt.Method == http.MethodGet {
 			getAndHead(g, rt.Path, serve)
 			continue

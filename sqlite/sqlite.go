@@ -179,6 +179,7 @@ var dialect = sqlstore.Dialect{
 	Name:             "sqlite",
 	InsertIgnoreUser: "ON CONFLICT (app_id, openid) DO NOTHING",
 	Time:             func(t time.Time) any { return t.UnixMilli() },
+	NotIndexedColumn: func(col string) string { return "+" + col },
 	Classify:         classify,
 	TransactionalDDL: true,
 }

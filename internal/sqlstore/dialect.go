@@ -58,6 +58,13 @@ type Dialect struct {
 	// PostgreSQL); empty where columns compare bytes already.
 	ByteOrder string
 
+	// NotIndexed wraps a column so that the planner does not read it
+	// through its index (SQLite: unary +), where its estimate of a range
+	// cannot tell a common prefix from a rare one; nil leaves the column
+	// as it is (the planners of PostgreSQL and MySQL estimate ranges from
+	// statistics).
+	NotIndexedColumn func(col string) string
+
 	// TransactionalDDL says that DDL can be rolled back with its
 	// transaction (PostgreSQL, SQLite; not MySQL, where DDL commits).
 	TransactionalDDL bool
@@ -72,6 +79,14 @@ const (
 	ErrUnavailable            // connection lost or refused, server shutting down, overloaded
 	ErrRetryable              // deadlock or serialization failure: run the transaction again
 )
+
+// NotIndexed is col as NotIndexedColumn wraps it, or col.
+func (d *Dialect) NotIndexed(col string) string {
+	if d.NotIndexedColumn == nil {
+		return col
+	}
+	return d.NotIndexedColumn(col)
+}
 
 // rebind rewrites ? placeholders into the dialect's. Our queries hold no ?
 // inside string literals.

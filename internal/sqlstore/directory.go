@@ -1,7 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,30 +26,56 @@ const (
 )
 
 // SearchUsers returns a page of users matching q, newest first. A text is
-// looked up by each of its indexes (id, openid, unionid, phone, nickname
-// range) in a UNION, so that the engine never scans the table for it; the
-// filters and the page's keyset apply to what the union found, or, with no
-// text, follow the (…, created_at, id) indexes.
+// looked up in two queries whose pages are merged: the exact fields (id,
+// openid, unionid, phone) as a UNION of one indexed lookup each, and the
+// nickname prefix as a range. The filters and the page's keyset apply to
+// both; with no text the query follows the (…, created_at, id) indexes.
 func (s *Store) SearchUsers(ctx context.Context, q miniauth.UserQuery) ([]*miniauth.User, error) {
-	query, args := s.searchSQL(q)
-	rows, err := s.query(ctx, query, args...)
-	if err != nil {
-		return nil, s.wrap("search users", err)
+	limit := pageSize(q.Limit, defaultUserPage, maxUserPage)
+	if q.Text == "" {
+		return s.searchPage(ctx, "", nil, q, limit)
 	}
-	return collect(rows, scanUser, s.wrapper("search users"))
+	exact, err := s.searchPage(ctx, `id IN (SELECT id FROM users WHERE id = ?
+		UNION SELECT id FROM users WHERE openid = ?
+		UNION SELECT id FROM users WHERE unionid = ?
+		UNION SELECT id FROM users WHERE phone = ?)`, []any{q.Text, q.Text, q.Text, q.Text}, q, limit)
+	if err != nil {
+		return nil, err
+	}
+	byName, err := s.searchNickname(ctx, q, limit)
+	if err != nil {
+		return nil, err
+	}
+	return mergePages(exact, byName, limit), nil
 }
 
-func (s *Store) searchSQL(q miniauth.UserQuery) (string, []any) {
+// commonPrefix is how many nicknames a prefix may match before the search
+// stops reading them through the nickname index (and sorting them all by
+// time) and walks the users newest first instead, which finds a page of a
+// common prefix within a few hundred rows.
+const commonPrefix = 1000
+
+const qCountNicknamePrefix = `SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE nickname%[1]s >= ? AND nickname%[1]s < ? LIMIT %[2]d) m`
+
+func (s *Store) searchNickname(ctx context.Context, q miniauth.UserQuery, limit int) ([]*miniauth.User, error) {
+	c := s.d.ByteOrder
+	lo, hi := q.Text, q.Text+maxCodePoint
+	n, err := s.count(ctx, "search users", fmt.Sprintf(qCountNicknamePrefix, c, commonPrefix+1), lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	col := `nickname` + c
+	if n > commonPrefix {
+		col = s.d.NotIndexed(`nickname`) + c
+	}
+	return s.searchPage(ctx, col+` >= ? AND `+col+` < ?`, []any{lo, hi}, q, limit)
+}
+
+// searchPage runs one page of a search: match (with its args) and q's filters.
+func (s *Store) searchPage(ctx context.Context, match string, args []any, q miniauth.UserQuery, limit int) ([]*miniauth.User, error) {
 	var where []string
-	var args []any
-	if q.Text != "" {
-		c := s.d.ByteOrder
-		where = append(where, `id IN (SELECT id FROM users WHERE id = ?
-			UNION SELECT id FROM users WHERE openid = ?
-			UNION SELECT id FROM users WHERE unionid = ?
-			UNION SELECT id FROM users WHERE phone = ?
-			UNION SELECT id FROM users WHERE nickname`+c+` >= ? AND nickname`+c+` < ?)`)
-		args = append(args, q.Text, q.Text, q.Text, q.Text, q.Text, q.Text+maxCodePoint)
+	if match != "" {
+		where = append(where, match)
 	}
 	if len(q.AppIDs) > 0 {
 		where = append(where, `app_id IN (?`+strings.Repeat(`, ?`, len(q.AppIDs)-1)+`)`)
@@ -62,12 +91,33 @@ func (s *Store) searchSQL(q miniauth.UserQuery) (string, []any) {
 		where = append(where, `(created_at < ? OR (created_at = ? AND id < ?))`)
 		args = append(args, s.t(q.AfterCreatedAt), s.t(q.AfterCreatedAt), q.AfterID)
 	}
-	sql := `SELECT ` + userColumns + ` FROM users`
+	query := `SELECT ` + userColumns + ` FROM users`
 	if len(where) > 0 {
-		sql += ` WHERE ` + strings.Join(where, ` AND `)
+		query += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	sql += ` ORDER BY created_at DESC, id DESC LIMIT ?`
-	return sql, append(args, pageSize(q.Limit, defaultUserPage, maxUserPage))
+	query += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	rows, err := s.query(ctx, query, append(args, limit)...)
+	if err != nil {
+		return nil, s.wrap("search users", err)
+	}
+	return collect(rows, scanUser, s.wrapper("search users"))
+}
+
+// mergePages merges two pages sorted newest first into one of at most
+// limit users, each once.
+func mergePages(a, b []*miniauth.User, limit int) []*miniauth.User {
+	seen := map[string]bool{}
+	out := make([]*miniauth.User, 0, min(len(a)+len(b), limit))
+	for _, u := range append(a, b...) {
+		if !seen[u.ID] {
+			seen[u.ID] = true
+			out = append(out, u)
+		}
+	}
+	slices.SortFunc(out, func(x, y *miniauth.User) int {
+		return cmp.Or(y.CreatedAt.Compare(x.CreatedAt), strings.Compare(y.ID, x.ID))
+	})
+	return out[:min(len(out), limit)]
 }
 
 // CountUsers counts every user: the console caches it.

@@ -19,6 +19,7 @@ const (
 	EUpstreamUnavailable = "upstream_unavailable"
 	EInternal            = "internal"
 	EConflict            = "conflict"
+	EForbidden           = "forbidden" // an operator without the right, a console form without a valid CSRF token
 
 	// ECanceled is no contract code: the caller went away (a client that
 	// closed its connection) before the answer was ready. Nobody reads

@@ -31,6 +31,7 @@ type Config struct {
 	Log          Log     `toml:"log"`
 	Profile      Profile `toml:"profile"`
 	Avatar       Avatar  `toml:"avatar"`
+	Console      Console `toml:"console"`
 
 	Throttle Throttle `toml:"throttle"`
 }
@@ -49,8 +50,9 @@ type HTTP struct {
 	MaxConns          int      `toml:"max_conns"`
 	ReadHeaderTimeout Duration `toml:"read_header_timeout"`
 	IdleTimeout       Duration `toml:"idle_timeout"`
-	// PublicURL is how clients reach this server (https://auth.example.com);
-	// avatar URLs start with it. Empty: the host of each request.
+	// PublicURL is how clients and browsers reach this server
+	// (https://auth.example.com): avatar URLs start with it, and https makes
+	// the console's cookies Secure. Empty: the host of each request.
 	PublicURL string `toml:"public_url"`
 }
 
@@ -201,6 +203,7 @@ func Default() Config {
 			RefreshReuseLeeway: Duration{miniauth.DefaultRefreshReuseLeeway},
 		},
 		Log:      Log{Level: "info", Format: "json"},
+		Console:  defaultConsole(),
 		Throttle: defaultThrottle(),
 		Avatar:   defaultAvatar(),
 	}
@@ -334,6 +337,7 @@ func (c Config) validate() []string {
 		bad("wechat.appid", "is required when wechat.secret is set")
 	}
 	p = append(p, c.validateApps()...)
+	p = append(p, c.validateConsole()...)
 	if u, err := url.Parse(c.WeChat.BaseURL); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
 		bad("wechat.base_url", "must be an http(s) URL")
 	}

@@ -20,6 +20,7 @@ var statusOf = map[string]int{
 	miniauth.EUpstreamUnavailable: http.StatusServiceUnavailable,
 	miniauth.EInternal:            http.StatusInternalServerError,
 	miniauth.EConflict:            http.StatusConflict,
+	miniauth.EForbidden:           http.StatusForbidden,
 	miniauth.ECanceled:            statusClientClosedRequest,
 }
 

@@ -48,6 +48,9 @@ type Options struct {
 	// present it as a bearer token. Empty: no admin API.
 	AdminToken string
 
+	// Console, when set, is the operators' console, mounted at /admin/.
+	Console http.Handler
+
 	// Simulator, when set, is mounted at /_wxsim (dev mode or when asked).
 	Simulator http.Handler
 
@@ -162,6 +165,9 @@ func New(opts Options) (*Server, error) {
 	if opts.AdminToken != "" {
 		// The token first: a caller without it learns nothing from the ids.
 		s.adminRoutes(r.Group("/admin/v1", s.authenticateAdmin, s.checkInput))
+	}
+	if opts.Console != nil {
+		s.consoleRoutes(api, opts.Console)
 	}
 	// The simulator parses its own input, as WeChat would.
 	if opts.Simulator != nil {

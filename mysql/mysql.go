@@ -195,3 +195,15 @@ func classify(err error) sqlstore.ErrorClass {
 	}
 	return sqlstore.ClassOther
 }
+
+// Operators returns the store of the console's operators and audit log.
+func (db *DB) Operators() miniauth.OperatorStore { return db.Store }
+
+// Directory returns the console's user search and counts.
+func (db *DB) Directory() miniauth.UserDirectory { return db.Store }
+
+// LiveSessions counts the live sessions kept in the database.
+func (db *DB) LiveSessions() miniauth.LiveSessionCounter { return db.Store }
+
+// SessionLogins returns the login history read from the sessions table.
+func (db *DB) SessionLogins() miniauth.LoginHistory { return db.Store.SessionLogins() }

@@ -119,6 +119,7 @@ var dialect = sqlstore.Dialect{
 	ForUpdate:          " FOR UPDATE",
 	Time:               func(t time.Time) any { return t },
 	Classify:           classify,
+	ByteOrder:          ` COLLATE "C"`,
 	MigrationLock: func(ctx context.Context, c *sql.Conn) (func(), error) {
 		if _, err := c.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLockKey)); err != nil {
 			return nil, err
@@ -154,3 +155,15 @@ func classify(err error) sqlstore.ErrorClass {
 	}
 	return sqlstore.ClassOther
 }
+
+// Operators returns the store of the console's operators and audit log.
+func (db *DB) Operators() miniauth.OperatorStore { return db.Store }
+
+// Directory returns the console's user search and counts.
+func (db *DB) Directory() miniauth.UserDirectory { return db.Store }
+
+// LiveSessions counts the live sessions kept in the database.
+func (db *DB) LiveSessions() miniauth.LiveSessionCounter { return db.Store }
+
+// SessionLogins returns the login history read from the sessions table.
+func (db *DB) SessionLogins() miniauth.LoginHistory { return db.Store.SessionLogins() }

@@ -13,6 +13,11 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v mariadbd >/dev/null || command -v mysqld >/dev/null || missing+=(mariadb-server)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) # the gateway test
+# The console's browser tests: Debian's Chromium, CJK fonts so that Chinese
+# pages render in the screenshots, and sqlite3 to seed their history.
+command -v chromium >/dev/null || missing+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
 if ((${#missing[@]})); then
   echo "== installing ${missing[*]}"
   sudo=""
@@ -48,3 +53,6 @@ go test -race -timeout 15m ./...
 
 echo "== client (npm ci, size budget, build, node --test)"
 (cd client && npm ci --no-audit --no-fund --loglevel=error && npm run size && npm test)
+
+echo "== console in headless Chromium (npm ci, node --test; screenshots in e2e/artifacts/)"
+(cd e2e && npm ci --no-audit --no-fund --loglevel=error && npm test)

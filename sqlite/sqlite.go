@@ -176,10 +176,11 @@ func (db *DB) closePools() error {
 // milliseconds, no FOR UPDATE (a write transaction holds the database), and
 // no separate migration lock (BEGIN IMMEDIATE is one).
 var dialect = sqlstore.Dialect{
-	Name:         "sqlite",
-	InsertIgnore: "ON CONFLICT DO NOTHING",
-	Time:         func(t time.Time) any { return t.UnixMilli() },
-	Classify:     classify,
+	Name:             "sqlite",
+	InsertIgnore:     "ON CONFLICT DO NOTHING",
+	Time:             func(t time.Time) any { return t.UnixMilli() },
+	NotIndexedColumn: func(col string) string { return "+" + col },
+	Classify:         classify,
 }
 
 // classify looks at SQLite's result code (its number; extended codes carry
@@ -201,3 +202,15 @@ func classify(err error) sqlstore.ErrorClass {
 	}
 	return sqlstore.ClassOther
 }
+
+// Operators returns the store of the console's operators and audit log.
+func (db *DB) Operators() miniauth.OperatorStore { return db.Store }
+
+// Directory returns the console's user search and counts.
+func (db *DB) Directory() miniauth.UserDirectory { return db.Store }
+
+// LiveSessions counts the live sessions kept in the database.
+func (db *DB) LiveSessions() miniauth.LiveSessionCounter { return db.Store }
+
+// SessionLogins returns the login history read from the sessions table.
+func (db *DB) SessionLogins() miniauth.LoginHistory { return db.Store.SessionLogins() }

@@ -3,6 +3,7 @@
 //	miniauth [serve] [--config FILE]   run the server (dev mode when no app is configured)
 //	miniauth wxsim --addr HOST:PORT [--app [PLATFORM:]APPID:SECRET]...
 //	miniauth bench [flags]             load-test a dev-mode server over loopback
+//	miniauth operator add|passwd|remove|list [NAME]   manage the console's operators
 //	miniauth version
 //
 // main only wires the packages together; everything it starts is stopped
@@ -45,6 +46,9 @@ Usage:
   miniauth wxsim --addr HOST:PORT [--app [PLATFORM:]APPID:SECRET]... [--alipay-gateway-key FILE]
                                        run the simulator of every platform alone
   miniauth bench [flags]               start a server and load-test it over loopback
+  miniauth operator add|passwd|remove NAME, operator list
+                                       manage the operators of the console at /admin/
+                                       (passwords from standard input)
   miniauth version                     print the version
 
 Configuration: an optional TOML file, every key overridable by MINIAUTH_<SECTION>_<KEY>.
@@ -52,6 +56,11 @@ See the README for the table of settings.
 `
 
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	return runWithInput(ctx, args, environ, os.Stdin, stdout, stderr)
+}
+
+// runWithInput is run with the standard input given (operator passwords).
+func runWithInput(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -67,6 +76,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return benchBareCommand(ctx, args, stdout, stderr)
 	case "seed": // hidden: fills a database for the bench
 		return seedCommand(ctx, args, stdout, stderr)
+	case "operator":
+		return operatorCommand(ctx, args, environ, stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "miniauth", versionString())
 		return nil

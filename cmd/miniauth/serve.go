@@ -183,6 +183,11 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 			access.Close()
 		}
 	}()
+	operators := newConsole(cfg, svc, st.console)
+	pages, calls, err := consoleHandler(cfg, operators, plan, registry, logger)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
 	api, err := httpapi.New(httpapi.Options{
 		Service:        svc,
 		Logger:         logger,
@@ -196,6 +201,7 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 		AuthBurst:      cfg.HTTP.AuthBurst,
 		AdminToken:     cfg.Admin.Token,
 		Simulator:      sim,
+		Console:        pages,
 
 		Issuer:               issuer,
 		KeySet:               keySetOf(keys),
@@ -209,6 +215,8 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 	capped := capConnections(ln, cfg.HTTP.MaxConns, logger)
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	go svc.Run(runCtx)
+	go operators.Run(runCtx)
+	go calls.Run(runCtx)
 	if keys != nil {
 		go keys.Run(runCtx)
 	}

@@ -26,6 +26,10 @@ type database interface {
 	Sessions() miniauth.SessionStore
 	SigningKeys() miniauth.SigningKeyStore
 	Ledger() miniauth.SessionLedger
+	Operators() miniauth.OperatorStore
+	Directory() miniauth.UserDirectory
+	LiveSessions() miniauth.LiveSessionCounter
+	SessionLogins() miniauth.LoginHistory
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -43,6 +47,7 @@ type stores struct {
 	accessTokens miniauth.AccessTokenStore // in-process without Redis
 	failures     miniauth.FailureCounter   // in-process without Redis
 	signingKeys  miniauth.SigningKeyStore  // always in the SQL database
+	console      consoleStores
 	checks       []httpapi.Check
 	description  string
 	closers      []func() error
@@ -63,6 +68,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		checks:       []httpapi.Check{{Name: "database", Ping: dbDeadline.Ping(db.Ping)}},
 		description:  kind,
 		closers:      []func() error{db.Close},
+		console:      consoleStoresOf(db, cfg.Redis.URL == ""),
 	}
 	if cfg.Redis.URL == "" {
 		st.description += ", sessions in the database"
@@ -137,6 +143,24 @@ func wrapOpen(kind string, err error) error {
 		return fmt.Errorf("opening %s: %w", kind, err)
 	}
 	return nil
+}
+
+// consoleStores are what the console reads and writes, all in the SQL
+// database. Live sessions and the login history are read from the sessions
+// table, so only when sessions are kept there.
+type consoleStores struct {
+	operators miniauth.OperatorStore
+	directory miniauth.UserDirectory
+	live      miniauth.LiveSessionCounter // nil with Redis
+	logins    miniauth.LoginHistory       // nil with Redis
+}
+
+func consoleStoresOf(db database, sqlSessions bool) consoleStores {
+	c := consoleStores{operators: db.Operators(), directory: db.Directory()}
+	if sqlSessions {
+		c.live, c.logins = db.LiveSessions(), db.SessionLogins()
+	}
+	return c
 }
 
 // close closes every store, Redis first, and returns the first error.

@@ -52,6 +52,18 @@ type Dialect struct {
 	// its release. Nil when every migration transaction locks the database
 	// by itself (SQLite's BEGIN IMMEDIATE).
 	MigrationLock func(ctx context.Context, c *sql.Conn) (unlock func(), err error)
+
+	// ByteOrder follows a text column in a comparison that must be in
+	// byte order whatever the column's collation (` COLLATE "C"` in
+	// PostgreSQL); empty where columns compare bytes already.
+	ByteOrder string
+
+	// NotIndexed wraps a column so that the planner does not read it
+	// through its index (SQLite: unary +), where its estimate of a range
+	// cannot tell a common prefix from a rare one; nil leaves the column
+	// as it is (the planners of PostgreSQL and MySQL estimate ranges from
+	// statistics).
+	NotIndexedColumn func(col string) string
 }
 
 // ErrorClass is the kind of a driver error, as a dialect sees it.
@@ -63,6 +75,14 @@ const (
 	ClassUnavailable            // connection lost or refused, server shutting down, overloaded
 	ClassRetryable              // deadlock or serialization failure: run the transaction again
 )
+
+// NotIndexed is col as NotIndexedColumn wraps it, or col.
+func (d *Dialect) NotIndexed(col string) string {
+	if d.NotIndexedColumn == nil {
+		return col
+	}
+	return d.NotIndexedColumn(col)
+}
 
 // rebind rewrites ? placeholders into the dialect's. Our queries hold no ?
 // inside string literals.

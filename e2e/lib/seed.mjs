@@ -1,0 +1,33 @@
+// History for the dashboard's charts: users and logins over the last 30
+// days, written straight into the node's SQLite database (the API only ever
+// creates users "now").
+import { randomBytes } from 'node:crypto';
+
+const hex = (n) => randomBytes(n).toString('hex');
+const names = ['小明', '小红', '阿强', 'Lily', '王芳', 'Tom', '陈晨', '李雷', '韩梅梅', 'Zoe'];
+const apps = ['wxdevappid0000000', 'wxdevappid0000000', 'qqdevappid0000000', 'ttdevappid0000000', '2021000000000000'];
+
+export function historySQL(now = Date.now()) {
+  const day = 24 * 3600 * 1000;
+  const rows = ['BEGIN;'];
+  for (let d = 29; d >= 1; d--) {
+    const users = 8 + Math.round(6 * Math.sin(d / 3) + (30 - d) / 2);
+    for (let i = 0; i < users; i++) {
+      const at = now - d * day + i * 60000;
+      const id = hex(16);
+      const app = apps[i % apps.length];
+      const openid = `hist-${d}-${i}`;
+      rows.push(`INSERT INTO users (id, app_id, openid, unionid, nickname, avatar_url, phone, disabled, created_at, updated_at)
+        VALUES ('${id}', '${app}', '${openid}', '', '${names[i % names.length]}${d}', '', '', ${i % 17 === 0 ? 1 : 0}, ${at}, ${at});`);
+      for (let l = 0; l < 1 + (i % 4); l++) {
+        const sat = at + l * 3600000;
+        rows.push(`INSERT INTO sessions (id, user_id, app_id, openid, session_key, access_hash, refresh_hash, user_agent, ip,
+          created_at, last_used_at, access_expires_at, refresh_expires_at)
+          VALUES ('${hex(16)}', '${id}', '${app}', '${openid}', 'k', '${hex(32)}', '${hex(32)}', 'Mozilla/5.0 MicroMessenger', '10.0.${d}.${i}',
+          ${sat}, ${sat}, ${sat + 7200000}, ${sat + 30 * day});`);
+      }
+    }
+  }
+  rows.push('COMMIT;');
+  return rows.join('\n');
+}

@@ -55,6 +55,9 @@ type Options struct {
 	WaitReplicas int
 	// WaitTimeout bounds that wait. Default DefaultWaitTimeout.
 	WaitTimeout time.Duration
+	// Timeout, when set, is the read and write timeout of every command
+	// (the configuration's redis.timeout) unless the URL sets its own.
+	Timeout time.Duration
 }
 
 // DefaultKeyPrefix is the KeyPrefix used when Options leaves it empty.
@@ -122,6 +125,17 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 	uo, topo, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
+	}
+	// One deadline per call (redis.timeout): go-redis's own read and write
+	// timeouts follow it unless the URL sets them, so that a busy Redis is
+	// given the time the configuration allows, not less.
+	if opts.Timeout > 0 {
+		if uo.ReadTimeout == readTimeout {
+			uo.ReadTimeout = opts.Timeout
+		}
+		if uo.WriteTimeout == writeTimeout {
+			uo.WriteTimeout = opts.Timeout
+		}
 	}
 	if opts.InstanceSeen != nil {
 		uo.OnConnect = instanceHook(opts.InstanceSeen)

@@ -86,6 +86,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		AllowWithoutAOF: !cfg.Redis.RequireAOF,
 		WaitReplicas:    cfg.Redis.WaitReplicas,
 		WaitTimeout:     cfg.Redis.WaitTimeout.Duration,
+		Timeout:         cfg.Redis.Timeout.Duration,
 	})
 	if errors.Is(err, redis.ErrNoAOF) {
 		st.close()

@@ -16,12 +16,21 @@ const bulkRows = 500
 // It is for seeding large databases (`miniauth seed`), not for the service:
 // a user that already exists fails the whole batch. Callers keep batches to
 // tens of thousands of rows so that one transaction stays short.
+//
+// Each user gets its (AppID, OpenID) as its one WeChat identity. Seeded
+// users carry no unionid to join by, so no identity_unions rows are made.
 func (s *Store) InsertUsers(ctx context.Context, users []*miniauth.User) error {
 	return s.inTx(ctx, "insert users", func(tx *Tx) error {
-		return insertRows(tx, "users", userColumns, 10, len(users), func(i int, args []any) []any {
+		err := insertRows(tx, "users", userColumns, 7, len(users), func(i int, args []any) []any {
 			u := users[i]
-			return append(args, u.ID, u.AppID, u.OpenID, u.UnionID, u.Nickname, u.AvatarURL, u.Phone,
-				u.Disabled, s.t(u.CreatedAt), s.t(u.UpdatedAt))
+			return append(args, u.ID, u.Nickname, u.AvatarURL, u.Phone, u.Disabled, s.t(u.CreatedAt), s.t(u.UpdatedAt))
+		})
+		if err != nil {
+			return err
+		}
+		return insertRows(tx, "identities", identityColumns, 6, len(users), func(i int, args []any) []any {
+			u := users[i]
+			return append(args, miniauth.PlatformWeixin, u.AppID, u.OpenID, u.UnionID, u.ID, s.t(u.CreatedAt))
 		})
 	})
 }

@@ -14,6 +14,7 @@ const (
 	EUserBlocked         = "user_blocked"
 	EUnauthorized        = "unauthorized"
 	ENotFound            = "not_found"
+	EConflict            = "conflict"
 	EPayloadTooLarge     = "payload_too_large"
 	ERateLimited         = "rate_limited"
 	EUpstreamUnavailable = "upstream_unavailable"

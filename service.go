@@ -61,6 +61,8 @@ type Options struct {
 	Signer AccessTokenSigner
 	// Issuer is the "iss" of signed tokens and of introspection answers.
 	Issuer string
+	// WebLogin configures scan to log in on the web (weblogin.go).
+	WebLogin WebLoginOptions
 
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -127,6 +129,7 @@ type Service struct {
 	cache    *sessionCache
 	throttle *throttle
 	claims   *claimsCache // of signed tokens already checked
+	web      *webLogins
 	log      *slog.Logger
 }
 
@@ -144,6 +147,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		cache:    newSessionCache(opts.CacheTTL, opts.CacheEntries),
 		throttle: newThrottle(opts.Failures, opts.Throttle, opts.Now, opts.Logger),
 		claims:   newClaimsCache(opts.CacheEntries),
+		web:      newWebLogins(opts.WebLogin),
 		log:      opts.Logger,
 	}
 }
@@ -160,6 +164,7 @@ func (s *Service) Run(ctx context.Context) {
 			func(id string) { s.cache.drop(id) },
 			s.cache.reset)
 	}
+	s.followWebLogins(ctx)
 	sweep := time.NewTicker(max(s.opts.CacheTTL, time.Second) * 10)
 	defer sweep.Stop()
 	purge := time.NewTicker(s.opts.PurgeInterval)
@@ -186,6 +191,7 @@ func (s *Service) purge(ctx context.Context) {
 	} else if n > 0 {
 		s.log.Info("deleted expired sessions", "count", n)
 	}
+	s.purgeWebLogins(ctx, now)
 	if s.ledger == nil {
 		return
 	}

@@ -15,6 +15,7 @@ var statusOf = map[string]int{
 	miniauth.EUserBlocked:         http.StatusForbidden,
 	miniauth.EUnauthorized:        http.StatusUnauthorized,
 	miniauth.ENotFound:            http.StatusNotFound,
+	miniauth.EConflict:            http.StatusConflict,
 	miniauth.EPayloadTooLarge:     http.StatusRequestEntityTooLarge,
 	miniauth.ERateLimited:         http.StatusTooManyRequests,
 	miniauth.EUpstreamUnavailable: http.StatusServiceUnavailable,

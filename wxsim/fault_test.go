@@ -269,6 +269,7 @@ func TestStatsAndRouting(t *testing.T) {
 		"cgi-bin/stable_token":            2,
 		"wxa/business/getuserphonenumber": 1,
 		"wxa/checksession":                2,
+		"wxa/getwxacodeunlimit":           0,
 		// Every platform's endpoint is listed, called or not.
 		"qq/sns/jscode2session":             0,
 		"douyin/api/apps/v2/jscode2session": 0,

@@ -1,6 +1,7 @@
 // Package wxsim is a WeChat server simulator: an http.Handler that answers
 // the WeChat endpoints miniauth uses (jscode2session, cgi-bin/token,
-// cgi-bin/stable_token, wxa/business/getuserphonenumber, wxa/checksession)
+// cgi-bin/stable_token, wxa/business/getuserphonenumber, wxa/checksession,
+// wxa/getwxacodeunlimit)
 // with WeChat's own shapes and error codes, plus control endpoints under
 // _sim/ that stand in for the phone (minting login and phone codes), inject
 // faults and report call counts.
@@ -118,6 +119,11 @@ type Options struct {
 	// 5 minutes of codes up to ~870 logins a second. 0 means the default.
 	MaxCodes       int
 	MaxSessionKeys int
+
+	// Pages are the published pages of the mini programs, which
+	// getwxacodeunlimit's check_path checks (codes.go); empty: any
+	// well-formed page is published.
+	Pages []string
 }
 
 // Simulator is the WeChat simulator. It is safe for concurrent use. Create
@@ -133,6 +139,7 @@ type Simulator struct {
 	tokens      tokenState
 	faults      faultQueue
 	alipayKey   *rsa.PrivateKey // signs Alipay's answers
+	pages       map[string]bool // published pages; empty: all
 
 	calls        [numEndpoints]atomic.Int64
 	tokensIssued atomic.Int64
@@ -168,6 +175,10 @@ func New(opts Options) *Simulator {
 		s.apps[DevAppID] = app{id: DevAppID, secret: DevSecret, platform: platformWeixin}
 	}
 	s.addPlatformApps(opts)
+	s.pages = make(map[string]bool, len(opts.Pages))
+	for _, p := range opts.Pages {
+		s.pages[p] = true
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -185,6 +196,7 @@ const (
 	epStableToken
 	epPhoneNumber
 	epCheckSession
+	epCodeUnlimit
 	numWeChatEndpoints // the other platforms' endpoints follow (platforms.go)
 )
 
@@ -197,6 +209,7 @@ var endpoints = [numEndpoints]struct {
 	epStableToken:  {"cgi-bin/stable_token", http.MethodPost, (*Simulator).stableToken},
 	epPhoneNumber:  {"wxa/business/getuserphonenumber", http.MethodPost, (*Simulator).phoneNumber},
 	epCheckSession: {"wxa/checksession", http.MethodGet, (*Simulator).checkSession},
+	epCodeUnlimit:  {"wxa/getwxacodeunlimit", http.MethodPost, (*Simulator).codeUnlimit},
 
 	epQQCode2Session:       {"qq/sns/jscode2session", http.MethodGet, (*Simulator).qqCode2Session},
 	epDouyinCode2Session:   {"douyin/api/apps/v2/jscode2session", http.MethodPost, (*Simulator).douyinCode2Session},
@@ -370,6 +383,10 @@ func errMsg(code int) string {
 		return "appid missing"
 	case 41004:
 		return "appsecret missing"
+	case 41030:
+		return "invalid page rid"
+	case 40169:
+		return "invalid length for scene, or the data is not json"
 	case 42001:
 		return "access_token expired"
 	case 45009:

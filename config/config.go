@@ -31,6 +31,7 @@ type Config struct {
 	Log          Log    `toml:"log"`
 
 	Throttle Throttle `toml:"throttle"`
+	WebLogin WebLogin `toml:"web_login"`
 }
 
 type HTTP struct {
@@ -197,6 +198,7 @@ func Default() Config {
 		},
 		Log:      Log{Level: "info", Format: "json"},
 		Throttle: defaultThrottle(),
+		WebLogin: defaultWebLogin(),
 	}
 }
 
@@ -362,6 +364,7 @@ func (c Config) validate() []string {
 		bad("log.format", "must be json or text")
 	}
 	c.Throttle.validate(bad)
+	c.WebLogin.validate(bad)
 	return p
 }
 

@@ -5,6 +5,8 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -147,4 +149,16 @@ func (noWeChat) Code2Session(context.Context, string, string) (*miniauth.WeChatS
 
 func (noWeChat) PhoneNumber(context.Context, string, string, string) (*miniauth.PhoneInfo, error) {
 	return nil, miniauth.Errorf(miniauth.EInvalidRequest, "phone numbers need a WeChat app")
+}
+
+// webLoginOptions wires scan to log in: tickets where the sessions are,
+// codes of the WeChat apps drawn by the WeChat client.
+func webLoginOptions(cfg config.Config, st *stores, plan *appPlan, wx miniauth.WeChat) miniauth.WebLoginOptions {
+	opts := cfg.WebLogin.Options()
+	opts.Store, opts.Events = st.webLogins, st.webLoginEvents
+	opts.Apps = slices.Sorted(maps.Keys(plan.wechatApps))
+	if codes, ok := wx.(miniauth.CodeImages); ok {
+		opts.Codes = codes
+	}
+	return opts
 }

@@ -124,7 +124,9 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 			Tokens:     st.accessTokens,
 			TokenMode:  cfg.WeChat.TokenMode,
 			Registerer: registry,
-			Logger:     logger.With("component", "wechat"),
+
+			CodeCacheEntries: cfg.WebLogin.CodeCache,
+			Logger:           logger.With("component", "wechat"),
 		})
 		if err != nil {
 			return nil, err
@@ -154,6 +156,7 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		RefreshReuseLeeway: cacheTTL(cfg.Tokens.RefreshReuseLeeway.Duration),
 		Ledger:             st.ledger,
 		Boundary:           st.boundary,
+		WebLogin:           webLoginOptions(cfg, st, plan, wx),
 		Logger:             logger,
 	})
 	api, err := httpapi.New(httpapi.Options{
@@ -172,6 +175,10 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		KeySet:               keySetOf(keys),
 		JWKSMaxAge:           cfg.Tokens.JWKSMaxAge.Duration,
 		IntrospectionSecrets: cfg.Tokens.IntrospectionSecrets,
+
+		WebLoginRate:  cfg.WebLogin.CreateRate,
+		WebLoginBurst: cfg.WebLogin.CreateBurst,
+		Demo:          cfg.DevMode(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("http: %w", err)
@@ -194,6 +201,9 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		served:   make(chan error, 1),
 		server:   newHTTPServer(cfg.HTTP, api, capped, logger),
 	}
+	// Long polls of scan to log in answer at once when shutdown begins,
+	// rather than hold it for up to web_login.max_wait.
+	n.server.RegisterOnShutdown(svc.EndWebLoginWaits)
 	go func() { n.served <- n.server.Serve(capped) }()
 
 	fmt.Fprintf(banner, "miniauth listening on %s\n", url)
@@ -201,6 +211,7 @@ func startNode(ctx context.Context, cfg config.Config, logger *slog.Logger, bann
 		fmt.Fprintf(banner, "dev mode: no WeChat app configured, so the simulator stands in for WeChat at %s/_wxsim\n", url)
 		fmt.Fprintf(banner, "dev mode: AppID %s, data in %s (%s)\n", wxsim.DevAppID, cfg.Data.Dir, st.description)
 		fmt.Fprint(banner, plan.devBanner(url+"/_wxsim"))
+		fmt.Fprintf(banner, "dev mode: scan to log in demo at %s/_demo/web-login\n", url)
 	} else if sim != nil {
 		fmt.Fprintf(banner, "simulator mounted at %s/_wxsim (MINIAUTH_WECHAT_SIMULATOR=true)\n", url)
 	}

@@ -104,6 +104,10 @@ type WebLoginStore interface {
 	// after the call; ENotFound for an unknown ticket.
 	ClaimWebLogin(ctx context.Context, hash string, at time.Time) (*WebLogin, bool, error)
 
+	// UnclaimWebLogin undoes a claim whose tokens could not be made, so
+	// that a later ClaimWebLogin can succeed. Unknown tickets are no error.
+	UnclaimWebLogin(ctx context.Context, hash string) error
+
 	// DeleteExpiredWebLogins deletes tickets that expired before t and
 	// returns how many. Stores whose entries expire by themselves return 0.
 	DeleteExpiredWebLogins(ctx context.Context, before time.Time) (int, error)

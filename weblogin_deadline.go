@@ -51,6 +51,12 @@ func (w deadlineWebLogins) ClaimWebLogin(ctx context.Context, hash string, at ti
 	return x, claimed, err
 }
 
+func (w deadlineWebLogins) UnclaimWebLogin(ctx context.Context, hash string) error {
+	return w.d.run(ctx, w.d.timeout(), "unclaim web login", func(ctx context.Context) error {
+		return w.s.UnclaimWebLogin(ctx, hash)
+	})
+}
+
 func (w deadlineWebLogins) DeleteExpiredWebLogins(ctx context.Context, before time.Time) (int, error) {
 	var n int
 	err := w.d.run(ctx, max(w.d.timeout(), purgeTimeout), "delete expired web logins", func(ctx context.Context) error {

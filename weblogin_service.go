@@ -301,12 +301,32 @@ func (s *Service) waitWebLogin(ctx context.Context, w *WebLogin, seen string, wa
 	}
 }
 
-// deliverWebLogin makes a session of the confirming user for the web page
-// and claims the ticket's delivery. The session comes first, so that a
-// store failure leaves the delivery unclaimed (the next poll tries again);
-// a poll that loses the claim to another ends the session it made. It
-// returns nil when the claim was lost or the ticket expired.
-func (s *Service) deliverWebLogin(ctx context.Context, w *WebLogin, req WebLoginPollRequest) (_ *LoginResult, err error) {
+// deliverWebLogin claims the ticket's delivery and makes a session of the
+// confirming user for the web page, as a login does (throttle, disabled
+// users, the ledger). The claim comes first: of concurrent polls, the
+// losers answer at once, having spent one store call. When the session
+// cannot be made, the claim is released, so that the next poll tries
+// again (should the release fail too, the page hears "confirmed" without
+// tokens and the user scans again). It returns nil when another poll
+// claimed the delivery or the ticket expired.
+func (s *Service) deliverWebLogin(ctx context.Context, w *WebLogin, req WebLoginPollRequest) (*LoginResult, error) {
+	store := s.web.opts.Store
+	_, claimed, err := store.ClaimWebLogin(ctx, w.Hash, s.opts.Now())
+	if err != nil || !claimed {
+		return nil, err
+	}
+	res, err := s.webSession(ctx, w, req)
+	if err != nil {
+		if releaseErr := store.UnclaimWebLogin(context.WithoutCancel(ctx), w.Hash); releaseErr != nil {
+			s.log.Warn("releasing a web login claim; its tokens are lost", "err", releaseErr)
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// webSession makes the web page's session of the ticket's user.
+func (s *Service) webSession(ctx context.Context, w *WebLogin, req WebLoginPollRequest) (_ *LoginResult, err error) {
 	try, err := s.throttle.begin(ctx, req.IP)
 	if err != nil {
 		return nil, err
@@ -345,13 +365,8 @@ func (s *Service) deliverWebLogin(ctx context.Context, w *WebLogin, req WebLogin
 	if err := s.sessions.CreateSession(ctx, session); err != nil {
 		return nil, err
 	}
-	_, claimed, err := s.web.opts.Store.ClaimWebLogin(ctx, w.Hash, now)
-	if err != nil || !claimed {
-		if revokeErr := s.revoke(context.WithoutCancel(ctx), session.ID); revokeErr != nil {
-			s.log.Warn("ending the session of a lost web login claim", "session_id", session.ID, "err", revokeErr)
-		}
-		return nil, err
-	}
+	// As in Login: a disable may have come between the check and the
+	// session's creation.
 	if user, err = s.liveUser(ctx, user.ID, session.ID); err != nil {
 		return nil, err
 	}

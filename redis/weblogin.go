@@ -164,6 +164,18 @@ func (st *webLoginStore) cas(ctx context.Context, op string, s *goredis.Script, 
 	return w, changed == 1, nil
 }
 
+// unclaimWebLogin undoes a claim of an existing ticket. KEYS: ticket.
+var unclaimWebLogin = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'd', '0') end
+return 1
+`)
+
+func (st *webLoginStore) UnclaimWebLogin(ctx context.Context, hash string) error {
+	p := st.c.pipe()
+	p.eval(ctx, unclaimWebLogin, []string{st.c.keys.webLogin(hash)})
+	return wrapErr("unclaim web login", p.exec(ctx))
+}
+
 // DeleteExpiredWebLogins returns 0: tickets expire by themselves.
 func (st *webLoginStore) DeleteExpiredWebLogins(context.Context, time.Time) (int, error) {
 	return 0, nil

@@ -97,6 +97,19 @@ func TestWebLoginStore(t *testing.T, open func(t *testing.T) miniauth.WebLoginSt
 		if _, claimed, err := st.ClaimWebLogin(c, w.Hash, now); err != nil || claimed {
 			t.Fatalf("second claim: %v, %v", claimed, err)
 		}
+		// A claim whose tokens could not be made is released, once claimed again.
+		if err := st.UnclaimWebLogin(c, w.Hash); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.WebLogin(c, w.Hash); got.Delivered {
+			t.Fatal("still delivered after the release")
+		}
+		if _, claimed, err := st.ClaimWebLogin(c, w.Hash, now); err != nil || !claimed {
+			t.Fatalf("claim after the release: %v, %v", claimed, err)
+		}
+		if err := st.UnclaimWebLogin(c, miniauth.HashToken("unknown")); err != nil {
+			t.Errorf("releasing an unknown ticket: %v", err)
+		}
 		if got, _ := st.WebLogin(c, w.Hash); !got.Delivered {
 			t.Error("delivered is not kept")
 		}

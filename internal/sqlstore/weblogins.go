@@ -18,6 +18,7 @@ const (
 	qAdvanceWebLogin = `UPDATE web_logins SET status = ?, user_id = ?, user_app_id = ?, openid = ?
 		WHERE ticket_hash = ?`
 	qClaimWebLogin          = `UPDATE web_logins SET delivered = 1 WHERE ticket_hash = ?`
+	qUnclaimWebLogin        = `UPDATE web_logins SET delivered = 0 WHERE ticket_hash = ?`
 	qDeleteExpiredWebLogins = `DELETE FROM web_logins WHERE expires_at < ?`
 )
 
@@ -85,6 +86,12 @@ func (s *Store) ClaimWebLogin(ctx context.Context, hash string, at time.Time) (*
 		w.Delivered = true
 		return true, nil
 	})
+}
+
+// UnclaimWebLogin undoes a claim; see miniauth.WebLoginStore.
+func (s *Store) UnclaimWebLogin(ctx context.Context, hash string) error {
+	_, err := s.execW(ctx, qUnclaimWebLogin, hash)
+	return s.wrap("unclaim web login", err)
 }
 
 // casWebLogin reads the ticket's row locked in a write transaction and

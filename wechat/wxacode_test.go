@@ -5,6 +5,7 @@ import (
 	"context"
 	"image/png"
 	"testing"
+	"time"
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/wechat"
@@ -13,9 +14,13 @@ import (
 
 const codePage = "pages/web-login/web-login"
 
+// codeTimeout is generous: drawing a code takes the simulator ~10 ms, but
+// over 100 ms under the race detector, and more on a busy machine.
+const codeTimeout = 20 * time.Second
+
 func TestSimUnlimitedCodeIsCachedPerScene(t *testing.T) {
 	t.Parallel()
-	e := newSimEnv(t, func(o *wechat.Options) { o.CodeCacheEntries = 2 })
+	e := newSimEnv(t, func(o *wechat.Options) { o.CodeCacheEntries = 2; o.Timeout = codeTimeout })
 	ctx := context.Background()
 	img, err := e.c.UnlimitedCode(ctx, appID, "scene-1", codePage)
 	if err != nil {
@@ -47,7 +52,7 @@ func TestSimUnlimitedCodeIsCachedPerScene(t *testing.T) {
 
 func TestSimUnlimitedCodeRetriesOnceWithAFreshToken(t *testing.T) {
 	t.Parallel()
-	e := newSimEnv(t, nil)
+	e := newSimEnv(t, func(o *wechat.Options) { o.Timeout = codeTimeout })
 	ctx := context.Background()
 	if _, err := e.c.AccessToken(ctx, appID); err != nil {
 		t.Fatal(err)

@@ -3,11 +3,13 @@ import { isPath, splitOrigin } from './origin';
 import { Platform, PlatformResponse, wxPlatform } from './platform';
 import { isUser, openState, Session } from './state';
 import type { Auth, AuthOptions, RequestOptions, Response, User } from './types';
+import { webLogin } from './weblogin';
 
 export { MiniauthError, NetworkError } from './errors';
 export { wxPlatform } from './platform';
 export type { Platform, PlatformRequest, PlatformResponse, WxLike } from './platform';
 export type { Auth, AuthEvent, AuthOptions, RequestOptions, Response, User } from './types';
+export type { WebLogin } from './weblogin';
 
 const DEFAULT_STORAGE_KEY = 'miniauth';
 const DEFAULT_REFRESH_AHEAD_SECONDS = 60;
@@ -205,6 +207,7 @@ export function createAuth(options: AuthOptions): Auth {
     login: async () => (await current()).user,
     request: (o) => authed(o.url, o.header, requestTransport(o.method, o.data, o.timeout)),
     bindPhone: (code) => userCall('POST', '/api/v1/me/phone', { code }),
+    webLogin: webLogin((path) => authed(path, undefined, requestTransport('POST'))),
     logout: async () => {
       const s = state.session;
       epoch++;

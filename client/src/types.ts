@@ -1,4 +1,5 @@
 import type { Platform } from './platform';
+import type { WebLogin } from './weblogin';
 
 /** The contract's user object. */
 export interface User {
@@ -83,6 +84,8 @@ export interface Auth {
   request<T = unknown>(options: RequestOptions): Promise<Response<T>>;
   /** Binds the phone number behind a getPhoneNumber button's `e.detail.code`. */
   bindPhone(code: string): Promise<User>;
+  /** Scan to log in on the web: scan, confirm or deny a web page's ticket (`options.scene`). */
+  webLogin: WebLogin;
   /** Ends the session on the server and always forgets it (and a remembered block) locally. */
   logout(): Promise<void>;
   /** The stored user, or null when logged out. Never sends anything. */

@@ -23,8 +23,8 @@ import (
 // message.
 type sessionEvents struct {
 	c       *Client
-	channel string // the pub/sub channel
-	what    string // names the events in log lines: "session events"
+	channel func(keys) string // names the pub/sub channel, read at each use
+	what    string            // names the events in log lines: "session events"
 
 	backoffMin, backoffMax time.Duration // between reconnection attempts
 	healthEvery            time.Duration // ping a silent subscription this often
@@ -33,7 +33,7 @@ type sessionEvents struct {
 var _ miniauth.SessionEvents = (*sessionEvents)(nil)
 
 func (e *sessionEvents) PublishSessionChanged(ctx context.Context, sessionIDs ...string) error {
-	ch := e.channel
+	ch := e.channel(e.c.keys)
 	switch len(sessionIDs) {
 	case 0:
 		return nil
@@ -95,7 +95,7 @@ func (e *sessionEvents) subscribeOnce(ctx context.Context, changed func(string),
 	stop := context.AfterFunc(ctx, func() { ps.Close() })
 	defer stop()
 
-	if err := ps.Subscribe(ctx, e.channel); err != nil {
+	if err := ps.Subscribe(ctx, e.channel(e.c.keys)); err != nil {
 		return false, err
 	}
 	for {
@@ -147,7 +147,7 @@ func isTimeout(err error) bool {
 
 // newEvents returns the events of one channel, reconnecting after 50 ms,
 // doubling up to 2 s, and pinging a subscription silent for 5 s.
-func newEvents(c *Client, channel, what string) *sessionEvents {
+func newEvents(c *Client, channel func(keys) string, what string) *sessionEvents {
 	return &sessionEvents{c: c, channel: channel, what: what,
 		backoffMin: 50 * time.Millisecond, backoffMax: 2 * time.Second, healthEvery: 5 * time.Second}
 }

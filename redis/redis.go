@@ -140,8 +140,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 		wait:     replicaWait{replicas: opts.WaitReplicas, timeout: opts.WaitTimeout},
 	}
 	c.sessions = &sessionStore{c: c}
-	c.events = newEvents(c, c.keys.channel(), "session events")
-	c.webLoginEvents = newEvents(c, c.keys.webLoginChannel(), "web login events")
+	c.events = newEvents(c, keys.channel, "session events")
+	c.webLoginEvents = newEvents(c, keys.webLoginChannel, "web login events")
 	c.tokens = &accessTokenStore{c: c}
 
 	err = c.checkServer(ctx)

@@ -14,11 +14,11 @@ const (
 	EUserBlocked         = "user_blocked"
 	EUnauthorized        = "unauthorized"
 	ENotFound            = "not_found"
+	EConflict            = "conflict"
 	EPayloadTooLarge     = "payload_too_large"
 	ERateLimited         = "rate_limited"
 	EUpstreamUnavailable = "upstream_unavailable"
 	EInternal            = "internal"
-	EConflict            = "conflict"
 	EForbidden           = "forbidden" // an operator without the right, a console form without a valid CSRF token
 
 	// ECanceled is no contract code: the caller went away (a client that

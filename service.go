@@ -67,6 +67,8 @@ type Options struct {
 	Signer AccessTokenSigner
 	// Issuer is the "iss" of signed tokens and of introspection answers.
 	Issuer string
+	// WebLogin configures scan to log in on the web (weblogin.go).
+	WebLogin WebLoginOptions
 
 	// Avatars configures avatar uploads; without a store they answer not_found.
 	Avatars AvatarOptions
@@ -144,6 +146,7 @@ type Service struct {
 	throttle *throttle
 	claimsMu sync.Mutex
 	claims   *lru[*AccessClaims] // of signed tokens already checked
+	web      *webLogins
 	log      *slog.Logger
 }
 
@@ -161,6 +164,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		profiles: newTTLCache[*User](opts.CacheTTL, opts.CacheEntries),
 		throttle: newThrottle(opts.Failures, opts.Throttle, opts.Now, opts.Logger),
 		claims:   newClaimsCache(opts.CacheEntries),
+		web:      newWebLogins(opts.WebLogin),
 		log:      opts.Logger,
 	}
 	s.users = &changeNotifyingUsers{UserStore: users, svc: s}
@@ -177,6 +181,7 @@ func (s *Service) Run(ctx context.Context) {
 			s.profiles.reset()
 		})
 	}
+	s.followWebLogins(ctx)
 	sweep := time.NewTicker(max(s.opts.CacheTTL, time.Second) * 10)
 	defer sweep.Stop()
 	purge := time.NewTicker(s.opts.PurgeInterval)
@@ -205,6 +210,7 @@ func (s *Service) purge(ctx context.Context) {
 	} else if n > 0 {
 		s.log.Info("deleted expired sessions", "count", n)
 	}
+	s.purgeWebLogins(ctx, now)
 	if s.ledger == nil {
 		return
 	}

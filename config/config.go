@@ -34,6 +34,7 @@ type Config struct {
 	Console      Console `toml:"console"`
 
 	Throttle Throttle `toml:"throttle"`
+	WebLogin WebLogin `toml:"web_login"`
 }
 
 type HTTP struct {
@@ -206,6 +207,7 @@ func Default() Config {
 		Console:  defaultConsole(),
 		Throttle: defaultThrottle(),
 		Avatar:   defaultAvatar(),
+		WebLogin: defaultWebLogin(),
 	}
 }
 
@@ -374,6 +376,7 @@ func (c Config) validate() []string {
 	}
 	c.Throttle.validate(bad)
 	c.validateProfile(bad)
+	c.WebLogin.validate(bad)
 	return p
 }
 

@@ -15,11 +15,11 @@ var statusOf = map[string]int{
 	miniauth.EUserBlocked:         http.StatusForbidden,
 	miniauth.EUnauthorized:        http.StatusUnauthorized,
 	miniauth.ENotFound:            http.StatusNotFound,
+	miniauth.EConflict:            http.StatusConflict,
 	miniauth.EPayloadTooLarge:     http.StatusRequestEntityTooLarge,
 	miniauth.ERateLimited:         http.StatusTooManyRequests,
 	miniauth.EUpstreamUnavailable: http.StatusServiceUnavailable,
 	miniauth.EInternal:            http.StatusInternalServerError,
-	miniauth.EConflict:            http.StatusConflict,
 	miniauth.EForbidden:           http.StatusForbidden,
 	miniauth.ECanceled:            statusClientClosedRequest,
 }

@@ -64,6 +64,14 @@ type Options struct {
 	JWKSMaxAge time.Duration
 	// IntrospectionSecrets authenticate callers of /api/v1/auth/introspect.
 	IntrospectionSecrets []string
+
+	// WebLoginRate and WebLoginBurst limit the scan-to-log-in tickets made
+	// per client IP (token bucket, per second); rate 0: no limit.
+	WebLoginRate  float64
+	WebLoginBurst int
+	// Demo serves the scan-to-log-in demo page at /_demo/web-login (dev
+	// mode only).
+	Demo bool
 }
 
 // DefaultJWKSMaxAge is Options.JWKSMaxAge unless set.
@@ -83,6 +91,7 @@ type Server struct {
 	engine  *gin.Engine
 
 	throttleMetrics *throttleMetrics
+	webLoginLimiter *ipLimiter
 }
 
 func init() {
@@ -124,6 +133,9 @@ func New(opts Options) (*Server, error) {
 	if opts.AuthRate > 0 {
 		s.limiter = newIPLimiter(opts.AuthRate, max(opts.AuthBurst, 1), time.Now)
 	}
+	if opts.WebLoginRate > 0 {
+		s.webLoginLimiter = newIPLimiter(opts.WebLoginRate, max(opts.WebLoginBurst, 1), time.Now)
+	}
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = false // unknown method on a route: not_found, like an unknown route
@@ -161,6 +173,10 @@ func New(opts Options) (*Server, error) {
 	v1.POST("/me/phone", s.authenticate, s.bindPhone)
 	s.profileRoutes(r, v1)
 	s.accountRoutes(v1)
+	s.webLoginRoutes(v1)
+	if opts.Demo {
+		s.demoRoutes(api)
+	}
 
 	if opts.AdminToken != "" {
 		// The token first: a caller without it learns nothing from the ids.

@@ -101,6 +101,9 @@ func (db *DB) SigningKeys() miniauth.SigningKeyStore { return db.Store }
 // Ledger returns the session ledger, for sessions kept in Redis.
 func (db *DB) Ledger() miniauth.SessionLedger { return db.Store }
 
+// WebLogins returns the store of scan-to-log-in tickets.
+func (db *DB) WebLogins() miniauth.WebLoginStore { return db.Store }
+
 // Close closes the database.
 func (db *DB) Close() error {
 	db.Store.Close()

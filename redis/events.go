@@ -11,8 +11,10 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// sessionEvents announces session changes on the pub/sub channel
-// "<prefix>session-changed", one message per session id.
+// sessionEvents announces changes on a pub/sub channel, one message per
+// id: session changes on "<prefix>session-changed" (one message per session
+// id), and scan-to-log-in tickets on "<prefix>web-login-changed" (one per
+// ticket hash, weblogin.go).
 //
 // Pub/sub delivers only to those subscribed at the moment of publishing: a
 // subscriber that was disconnected for a while has lost what was sent
@@ -20,7 +22,9 @@ import (
 // calls reset (drop the whole cache) whenever it cannot be sure it saw every
 // message.
 type sessionEvents struct {
-	c *Client
+	c       *Client
+	channel func(keys) string // names the pub/sub channel, read at each use
+	what    string            // names the events in log lines: "session events"
 
 	backoffMin, backoffMax time.Duration // between reconnection attempts
 	healthEvery            time.Duration // ping a silent subscription this often
@@ -29,7 +33,7 @@ type sessionEvents struct {
 var _ miniauth.SessionEvents = (*sessionEvents)(nil)
 
 func (e *sessionEvents) PublishSessionChanged(ctx context.Context, sessionIDs ...string) error {
-	ch := e.c.keys.channel()
+	ch := e.channel(e.c.keys)
 	switch len(sessionIDs) {
 	case 0:
 		return nil
@@ -64,10 +68,10 @@ func (e *sessionEvents) SubscribeSessionChanged(ctx context.Context, changed fun
 		reset()
 		if live {
 			backoff = e.backoffMin
-			log.LogAttrs(ctx, slog.LevelWarn, "redis: session events subscription lost; reconnecting", errAttr(err))
+			log.LogAttrs(ctx, slog.LevelWarn, "redis: "+e.what+" subscription lost; reconnecting", errAttr(err))
 			down = false
 		} else if !down {
-			log.LogAttrs(ctx, slog.LevelWarn, "redis: cannot subscribe to session events; retrying", errAttr(err))
+			log.LogAttrs(ctx, slog.LevelWarn, "redis: cannot subscribe to "+e.what+"; retrying", errAttr(err))
 			down = true
 		}
 		t := time.NewTimer(backoff)
@@ -91,7 +95,7 @@ func (e *sessionEvents) subscribeOnce(ctx context.Context, changed func(string),
 	stop := context.AfterFunc(ctx, func() { ps.Close() })
 	defer stop()
 
-	if err := ps.Subscribe(ctx, e.c.keys.channel()); err != nil {
+	if err := ps.Subscribe(ctx, e.channel(e.c.keys)); err != nil {
 		return false, err
 	}
 	for {
@@ -105,7 +109,7 @@ func (e *sessionEvents) subscribeOnce(ctx context.Context, changed func(string),
 	}
 	// Live from here on; whatever was published before may have been missed.
 	reset()
-	e.c.log.LogAttrs(ctx, slog.LevelDebug, "redis: subscribed to session events")
+	e.c.log.LogAttrs(ctx, slog.LevelDebug, "redis: subscribed to "+e.what)
 
 	pinged := false
 	for {
@@ -139,4 +143,11 @@ func (e *sessionEvents) subscribeOnce(ctx context.Context, changed func(string),
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// newEvents returns the events of one channel, reconnecting after 50 ms,
+// doubling up to 2 s, and pinging a subscription silent for 5 s.
+func newEvents(c *Client, channel func(keys) string, what string) *sessionEvents {
+	return &sessionEvents{c: c, channel: channel, what: what,
+		backoffMin: 50 * time.Millisecond, backoffMax: 2 * time.Second, healthEvery: 5 * time.Second}
 }

@@ -98,6 +98,8 @@ type Client struct {
 	sessions *sessionStore
 	events   *sessionEvents
 	tokens   *accessTokenStore
+
+	webLoginEvents *sessionEvents // of scan-to-log-in tickets (weblogin.go)
 }
 
 // Open parses url, connects and pings once, so that a wrong address stops
@@ -152,7 +154,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 		wait:     replicaWait{replicas: opts.WaitReplicas, timeout: opts.WaitTimeout},
 	}
 	c.sessions = &sessionStore{c: c}
-	c.events = &sessionEvents{c: c, backoffMin: 50 * time.Millisecond, backoffMax: 2 * time.Second, healthEvery: 5 * time.Second}
+	c.events = newEvents(c, keys.channel, "session events")
+	c.webLoginEvents = newEvents(c, keys.webLoginChannel, "web login events")
 	c.tokens = &accessTokenStore{c: c}
 
 	err = c.checkServer(ctx)

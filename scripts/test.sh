@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one test command. On a fresh Debian machine with Go and Node it
 # installs what the tests need (PostgreSQL, MariaDB and Redis server
-# binaries), then runs go vet, every Go test with the race detector, and the
-# mini-program client's tests. The Go tests start their own throwaway
+# binaries, and Chromium with CJK fonts for the browser tests), then runs go
+# vet, every Go test with the race detector, the mini-program client's tests
+# and the browser tests of the dev-mode pages (e2e/). The Go tests start their own throwaway
 # servers on loopback (random ports, temporary directories) and stop them,
 # also on failure.
 set -euo pipefail
@@ -13,10 +14,10 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v mariadbd >/dev/null || command -v mysqld >/dev/null || missing+=(mariadb-server)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) # the gateway test
-# The console's browser tests: Debian's Chromium, CJK fonts so that Chinese
-# pages render in the screenshots, and sqlite3 to seed their history.
+# The browser tests (e2e/): Debian's Chromium, CJK fonts so that Chinese
+# pages render in the screenshots, and sqlite3 to seed the console's history.
 command -v chromium >/dev/null || missing+=(chromium)
-[ -d /usr/share/fonts/opentype/noto ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 command -v sqlite3 >/dev/null || missing+=(sqlite3)
 if ((${#missing[@]})); then
   echo "== installing ${missing[*]}"
@@ -54,5 +55,5 @@ go test -race -timeout 15m ./...
 echo "== client (npm ci, size budget, build, node --test)"
 (cd client && npm ci --no-audit --no-fund --loglevel=error && npm run size && npm test)
 
-echo "== console in headless Chromium (npm ci, node --test; screenshots in e2e/artifacts/)"
+echo "== browser tests: the console and the scan-to-log-in demo page in headless Chromium (npm ci, node --test; screenshots in e2e/artifacts/)"
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error && npm test)

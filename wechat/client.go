@@ -66,6 +66,10 @@ type Options struct {
 	// every 5 s per node, under the store's lock) until then.
 	RefreshAhead  time.Duration
 	TokenCacheTTL time.Duration // how long a node trusts its local copy of the shared token, default 5s
+
+	// CodeCacheEntries bounds the cache of mini-program code images
+	// (wxacode.go), default DefaultCodeCacheEntries.
+	CodeCacheEntries int
 }
 
 // Client talks to WeChat for the configured apps. It is safe for concurrent
@@ -79,6 +83,7 @@ type Client struct {
 	log     *slog.Logger
 	metrics *metrics
 	now     func() time.Time
+	codes   *codeCache
 }
 
 type app struct {
@@ -146,6 +151,7 @@ func New(opts Options) (*Client, error) {
 		log:     opts.Logger,
 		now:     opts.Now,
 		metrics: newMetrics(opts.Registerer, opts.Now),
+		codes:   newCodeCache(opts.CodeCacheEntries),
 	}
 	ids := make([]string, 0, len(opts.Apps))
 	for id := range opts.Apps {

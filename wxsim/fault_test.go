@@ -270,6 +270,7 @@ func TestStatsAndRouting(t *testing.T) {
 		"wxa/business/getuserphonenumber": 1,
 		"wxa/checksession":                2,
 		"wxa/msg_sec_check":               0,
+		"wxa/getwxacodeunlimit":           0,
 		// Every platform's endpoint is listed, called or not.
 		"qq/sns/jscode2session":             0,
 		"douyin/api/apps/v2/jscode2session": 0,

@@ -1,7 +1,7 @@
 // Package wxsim is a WeChat server simulator: an http.Handler that answers
 // the WeChat endpoints miniauth uses (jscode2session, cgi-bin/token,
 // cgi-bin/stable_token, wxa/business/getuserphonenumber, wxa/checksession,
-// wxa/msg_sec_check)
+// wxa/msg_sec_check, wxa/getwxacodeunlimit)
 // with WeChat's own shapes and error codes, plus control endpoints under
 // _sim/ that stand in for the phone (minting login and phone codes), inject
 // faults and report call counts.
@@ -128,6 +128,10 @@ type Options struct {
 	// contains one of them (ignoring case) fails. Nil means
 	// []string{DefaultRiskyWord}; an empty, non-nil list passes everything.
 	RiskyWords []string
+	// Pages are the published pages of the mini programs, which
+	// getwxacodeunlimit's check_path checks (codes.go); empty: any
+	// well-formed page is published.
+	Pages []string
 }
 
 // Simulator is the WeChat simulator. It is safe for concurrent use. Create
@@ -144,6 +148,7 @@ type Simulator struct {
 	faults      faultQueue
 	alipayKey   *rsa.PrivateKey // signs Alipay's answers
 	riskyWords  []string        // lower case
+	pages       map[string]bool // published pages; empty: all
 
 	calls           [numEndpoints]atomic.Int64
 	tokensIssued    atomic.Int64
@@ -181,6 +186,10 @@ func New(opts Options) *Simulator {
 		s.apps[DevAppID] = app{id: DevAppID, secret: DevSecret, platform: platformWeixin}
 	}
 	s.addPlatformApps(opts)
+	s.pages = make(map[string]bool, len(opts.Pages))
+	for _, p := range opts.Pages {
+		s.pages[p] = true
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -199,6 +208,7 @@ const (
 	epPhoneNumber
 	epCheckSession
 	epMsgSecCheck
+	epCodeUnlimit
 	numWeChatEndpoints // the other platforms' endpoints follow (platforms.go)
 )
 
@@ -212,6 +222,7 @@ var endpoints = [numEndpoints]struct {
 	epPhoneNumber:  {"wxa/business/getuserphonenumber", http.MethodPost, (*Simulator).phoneNumber},
 	epCheckSession: {"wxa/checksession", http.MethodGet, (*Simulator).checkSession},
 	epMsgSecCheck:  {"wxa/msg_sec_check", http.MethodPost, (*Simulator).msgSecCheck},
+	epCodeUnlimit:  {"wxa/getwxacodeunlimit", http.MethodPost, (*Simulator).codeUnlimit},
 
 	epQQCode2Session:       {"qq/sns/jscode2session", http.MethodGet, (*Simulator).qqCode2Session},
 	epDouyinCode2Session:   {"douyin/api/apps/v2/jscode2session", http.MethodPost, (*Simulator).douyinCode2Session},
@@ -385,6 +396,10 @@ func errMsg(code int) string {
 		return "appid missing"
 	case 41004:
 		return "appsecret missing"
+	case 41030:
+		return "invalid page rid"
+	case 40169:
+		return "invalid length for scene, or the data is not json"
 	case 42001:
 		return "access_token expired"
 	case 45009:

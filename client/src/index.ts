@@ -4,6 +4,7 @@ import { Platform, PlatformResponse } from './platform';
 import { nativePlatform } from './platforms';
 import { isUser, openState, Session } from './state';
 import type { Auth, AuthOptions, DeviceSession, RequestOptions, Response, User } from './types';
+import { webLogin } from './weblogin';
 
 export { MiniauthError, NetworkError } from './errors';
 export { wxPlatform } from './platform';
@@ -11,6 +12,7 @@ export { myPlatform } from './platforms';
 export type { Platform, PlatformRequest, PlatformResponse, PlatformUpload, WxLike } from './platform';
 export type { MyLike, PlatformName } from './platforms';
 export type { Auth, AuthEvent, AuthOptions, DeviceSession, Identity, RequestOptions, Response, User } from './types';
+export type { WebLogin } from './weblogin';
 
 const DEFAULT_STORAGE_KEY = 'miniauth';
 const DEFAULT_REFRESH_AHEAD_SECONDS = 60;
@@ -219,6 +221,7 @@ export function createAuth(options: AuthOptions): Auth {
       if (!p.uploadFile) return Promise.reject(new Error('miniauth: the platform has no uploadFile'));
       return userCall('POST', '/api/v1/me/avatar', null, (url, header) => p.uploadFile!({ url, filePath, name: 'file', header }));
     },
+    webLogin: webLogin((path) => authed(path, undefined, requestTransport('POST'))),
     logout: async () => {
       const s = state.session;
       epoch++;

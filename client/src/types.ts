@@ -1,5 +1,6 @@
 import type { Platform } from './platform';
 import type { PlatformName } from './platforms';
+import type { WebLogin } from './weblogin';
 
 /** The contract's user object. */
 export interface User {
@@ -124,6 +125,8 @@ export interface Auth {
    * avatar_url is then the server's copy.
    */
   uploadAvatar(tempFilePath: string): Promise<User>;
+  /** Scan to log in on the web: scan, confirm or deny a web page's ticket (`options.scene`). */
+  webLogin: WebLogin;
   /** Ends the session on the server and always forgets it (and a remembered block) locally. */
   logout(): Promise<void>;
   /** The stored user, or null when logged out. Never sends anything. */

@@ -5,6 +5,8 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -160,4 +162,16 @@ func (p *appPlan) platforms() map[string]string {
 		out[o.AppID] = o.Platform
 	}
 	return out
+}
+
+// webLoginOptions wires scan to log in: tickets where the sessions are,
+// codes of the WeChat apps drawn by the WeChat client.
+func webLoginOptions(cfg config.Config, st *stores, plan *appPlan, wx miniauth.WeChat) miniauth.WebLoginOptions {
+	opts := cfg.WebLogin.Options()
+	opts.Store, opts.Events = st.webLogins, st.webLoginEvents
+	opts.Apps = slices.Sorted(maps.Keys(plan.wechatApps))
+	if codes, ok := wx.(miniauth.CodeImages); ok {
+		opts.Codes = codes
+	}
+	return opts
 }

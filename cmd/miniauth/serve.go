@@ -138,7 +138,9 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 			Tokens:     st.accessTokens,
 			TokenMode:  cfg.WeChat.TokenMode,
 			Registerer: registry,
-			Logger:     logger.With("component", "wechat"),
+
+			CodeCacheEntries: cfg.WebLogin.CodeCache,
+			Logger:           logger.With("component", "wechat"),
 		})
 		if err != nil {
 			return nil, err
@@ -175,6 +177,7 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 		RefreshReuseLeeway: cacheTTL(cfg.Tokens.RefreshReuseLeeway.Duration),
 		Ledger:             st.ledger,
 		Boundary:           st.boundary,
+		WebLogin:           webLoginOptions(cfg, st, plan, wx),
 		Logger:             logger,
 	})
 	access := newAccessLog(cfg.Log, logs)
@@ -207,6 +210,10 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 		KeySet:               keySetOf(keys),
 		JWKSMaxAge:           cfg.Tokens.JWKSMaxAge.Duration,
 		IntrospectionSecrets: cfg.Tokens.IntrospectionSecrets,
+
+		WebLoginRate:  cfg.WebLogin.CreateRate,
+		WebLoginBurst: cfg.WebLogin.CreateBurst,
+		Demo:          cfg.DevMode(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("http: %w", err)
@@ -232,6 +239,9 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 		served:   make(chan error, 1),
 		server:   newHTTPServer(cfg.HTTP, api, capped, logger),
 	}
+	// Long polls of scan to log in answer at once when shutdown begins,
+	// rather than hold it for up to web_login.max_wait.
+	n.server.RegisterOnShutdown(svc.EndWebLoginWaits)
 	go func() { n.served <- n.server.Serve(capped) }()
 
 	fmt.Fprintf(banner, "miniauth listening on %s\n", url)
@@ -239,6 +249,7 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 		fmt.Fprintf(banner, "dev mode: no WeChat app configured, so the simulator stands in for WeChat at %s/_wxsim\n", url)
 		fmt.Fprintf(banner, "dev mode: AppID %s, data in %s (%s)\n", wxsim.DevAppID, cfg.Data.Dir, st.description)
 		fmt.Fprint(banner, plan.devBanner(url+"/_wxsim"))
+		fmt.Fprintf(banner, "dev mode: scan to log in demo at %s/_demo/web-login\n", url)
 	} else if sim != nil {
 		fmt.Fprintf(banner, "simulator mounted at %s/_wxsim (MINIAUTH_WECHAT_SIMULATOR=true)\n", url)
 	}

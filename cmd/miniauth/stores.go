@@ -30,6 +30,7 @@ type database interface {
 	Directory() miniauth.UserDirectory
 	LiveSessions() miniauth.LiveSessionCounter
 	SessionLogins() miniauth.LoginHistory
+	WebLogins() miniauth.WebLoginStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -51,6 +52,10 @@ type stores struct {
 	checks       []httpapi.Check
 	description  string
 	closers      []func() error
+	// Scan-to-log-in tickets live where the sessions do; their events are
+	// nil without Redis (waiting polls then read the database).
+	webLogins      miniauth.WebLoginStore
+	webLoginEvents miniauth.WebLoginEvents
 }
 
 func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*stores, error) {
@@ -65,6 +70,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		accessTokens: wechat.NewMemoryTokenStore(),
 		failures:     inmem.NewFailureCounter(cfg.Throttle.MemoryKeys),
 		signingKeys:  dbDeadline.SigningKeys(db.SigningKeys()),
+		webLogins:    dbDeadline.WebLogins(db.WebLogins()),
 		checks:       []httpapi.Check{{Name: "database", Ping: dbDeadline.Ping(db.Ping)}},
 		description:  kind,
 		closers:      []func() error{db.Close},
@@ -104,6 +110,8 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 	st.events = redisDeadline.Events(rc.Events())
 	st.accessTokens = redisDeadline.AccessTokens(rc.AccessTokens())
 	st.failures = redisDeadline.Failures(rc.Failures())
+	st.webLogins = redisDeadline.WebLogins(rc.WebLogins())
+	st.webLoginEvents = redisDeadline.WebLoginEvents(rc.WebLoginEvents())
 	st.checks = append(st.checks, httpapi.Check{Name: "redis", Ping: redisDeadline.Ping(rc.Ping)})
 	st.closers = append([]func() error{rc.Close}, st.closers...)
 	st.description += ", sessions in redis (" + rc.Topology() + ")"

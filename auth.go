@@ -63,6 +63,8 @@ var (
 // EUserBlocked (WeChat's 40226 or a disabled account), ERateLimited (WeChat's
 // 45011, or too many failures: see ThrottleLimits), EUpstreamUnavailable.
 func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, err error) {
+	ev := s.attempt(EventLogin, req.AppID, req.IP, req.UserAgent)
+	defer ev.end(&err)
 	try, err := s.throttle.begin(ctx, req.IP)
 	if err != nil {
 		return nil, err
@@ -89,6 +91,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 	if err != nil {
 		return nil, err
 	}
+	ev.user(user, created)
 	if user.Disabled {
 		return nil, errBlocked
 	}
@@ -132,6 +135,8 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 // Errors: EUnauthorized, EUserBlocked, ERateLimited (too many failures: see
 // ThrottleLimits), EUpstreamUnavailable.
 func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (_ *LoginResult, err error) {
+	ev := s.attempt(EventRefresh, "", req.IP, req.UserAgent)
+	defer ev.end(&err)
 	try, err := s.throttle.begin(ctx, req.IP)
 	if err != nil {
 		return nil, err
@@ -151,6 +156,7 @@ func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (_ *LoginResu
 		RefreshExpiresAt: tokens.RefreshExpiresAt,
 		At:               now,
 	})
+	ev.session(session)
 	if err != nil {
 		return nil, s.refreshFailed(ctx, session, err, now)
 	}
@@ -263,9 +269,20 @@ func (s *Service) touch(ctx context.Context, session *Session, now time.Time) *S
 	return &touched
 }
 
+// LogoutRequest is a logout of the session of the presented token, with
+// hints about the device.
+type LogoutRequest struct {
+	Session   *Session
+	UserAgent string
+	IP        string
+}
+
 // Logout ends a session: its access and refresh tokens stop working.
-func (s *Service) Logout(ctx context.Context, session *Session) error {
-	return s.revoke(ctx, session.ID)
+func (s *Service) Logout(ctx context.Context, req LogoutRequest) (err error) {
+	ev := s.attempt(EventLogout, "", req.IP, req.UserAgent)
+	ev.session(req.Session)
+	defer ev.end(&err)
+	return s.revoke(ctx, req.Session.ID)
 }
 
 // revoke ends sessions: in the ledger first, so that no loss of the

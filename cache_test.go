@@ -61,7 +61,7 @@ func TestVerifyCacheEvictsWhenFull(t *testing.T) {
 	verify(t3, 3)
 	verify(t2, 4)
 	session, _ := f.svc.Verify(ctx, t1)
-	if err := f.svc.Logout(ctx, session); err != nil {
+	if err := f.svc.Logout(ctx, LogoutRequest{Session: session}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Verify(ctx, t1); ErrorCode(err) != EUnauthorized {

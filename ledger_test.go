@@ -119,7 +119,7 @@ func TestLedgerOutvotesAStoreThatLostData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Logout(ctx, s); err != nil {
+	if err := f.svc.Logout(ctx, LogoutRequest{Session: s}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Refresh(ctx, RefreshRequest{RefreshToken: rotated.RefreshToken}); err != nil {

@@ -75,6 +75,8 @@ type Options struct {
 	// ContentCheck sends every new nickname to WeChat's content check
 	// (msg_sec_check) first.
 	ContentCheck bool
+	// Events records logins, refreshes and logouts; without a store, none.
+	Events EventOptions
 
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -122,6 +124,7 @@ func (o Options) withDefaults() Options {
 	if o.Avatars.StoreTimeout <= 0 {
 		o.Avatars.StoreTimeout = DefaultAvatarStoreTimeout
 	}
+	o.Events = o.Events.withDefaults()
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -148,6 +151,9 @@ type Service struct {
 	claims   *lru[*AccessClaims] // of signed tokens already checked
 	web      *webLogins
 	log      *slog.Logger
+
+	loginEvents LoginEventStore // nil: no events recorded
+	eventLog    *eventLog       // nil: no events recorded
 }
 
 // NewService returns a Service over the given stores. events may be nil.
@@ -166,15 +172,24 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		claims:   newClaimsCache(opts.CacheEntries),
 		web:      newWebLogins(opts.WebLogin),
 		log:      opts.Logger,
+
+		loginEvents: opts.Events.Store,
+		eventLog:    newEventLog(opts.Events, opts.Logger),
 	}
 	s.users = &changeNotifyingUsers{UserStore: users, svc: s}
 	return s
 }
 
 // Run does the background work until ctx ends: it follows session change
-// events from other nodes, sweeps the verify cache, and deletes expired
-// sessions.
+// events from other nodes, sweeps the verify cache, deletes expired
+// sessions and old login events, and writes login events. It returns once
+// the events queued before ctx ended are written.
 func (s *Service) Run(ctx context.Context) {
+	if s.eventLog != nil {
+		written := make(chan struct{})
+		go func() { s.eventLog.run(ctx); close(written) }()
+		defer func() { <-written }()
+	}
 	if s.events != nil {
 		go s.events.SubscribeSessionChanged(ctx, s.changed, func() {
 			s.cache.reset()
@@ -211,6 +226,7 @@ func (s *Service) purge(ctx context.Context) {
 		s.log.Info("deleted expired sessions", "count", n)
 	}
 	s.purgeWebLogins(ctx, now)
+	s.purgeLoginEvents(ctx, now)
 	if s.ledger == nil {
 		return
 	}

@@ -148,7 +148,7 @@ func TestLogoutEndsTheSessionAtOnceOnThisNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Logout(ctx, session); err != nil {
+	if err := f.svc.Logout(ctx, LogoutRequest{Session: session}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Verify(ctx, res.AccessToken); ErrorCode(err) != EUnauthorized {

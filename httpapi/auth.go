@@ -88,7 +88,12 @@ func (s *Server) refresh(c *gin.Context) {
 }
 
 func (s *Server) logout(c *gin.Context) {
-	if err := s.svc.Logout(c.Request.Context(), sessionOf(c)); err != nil {
+	err := s.svc.Logout(c.Request.Context(), miniauth.LogoutRequest{
+		Session:   sessionOf(c),
+		UserAgent: c.Request.UserAgent(),
+		IP:        c.ClientIP(),
+	})
+	if err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -101,3 +101,41 @@ func (k deadlineSigningKeys) DeleteSigningKey(ctx context.Context, id string) er
 		return k.s.DeleteSigningKey(ctx, id)
 	})
 }
+
+// LoginEvents returns s with every call bounded by d, except
+// PurgeLoginEvents, which runs in the background and gets at least a
+// minute. The writer bounds each batch itself.
+func (d Deadline) LoginEvents(s LoginEventStore) LoginEventStore { return deadlineLoginEvents{d, s} }
+
+type deadlineLoginEvents struct {
+	d Deadline
+	s LoginEventStore
+}
+
+func (e deadlineLoginEvents) RecordLoginEvents(ctx context.Context, events []LoginEvent, daily []LoginDailyCount) error {
+	return e.d.run(ctx, max(e.d.timeout(), eventWriteTimeout), "record login events", func(ctx context.Context) error {
+		return e.s.RecordLoginEvents(ctx, events, daily)
+	})
+}
+
+func (e deadlineLoginEvents) UserLoginEvents(ctx context.Context, userID string, before time.Time, limit int) ([]LoginEvent, error) {
+	return call(ctx, e.d, "user login events", func(ctx context.Context) ([]LoginEvent, error) {
+		return e.s.UserLoginEvents(ctx, userID, before, limit)
+	})
+}
+
+func (e deadlineLoginEvents) LoginDailyCounts(ctx context.Context, fromDay, toDay string) ([]LoginDailyCount, error) {
+	return call(ctx, e.d, "login daily counts", func(ctx context.Context) ([]LoginDailyCount, error) {
+		return e.s.LoginDailyCounts(ctx, fromDay, toDay)
+	})
+}
+
+func (e deadlineLoginEvents) PurgeLoginEvents(ctx context.Context, before time.Time) (int, error) {
+	var n int
+	err := e.d.run(ctx, max(e.d.timeout(), purgeTimeout), "purge login events", func(ctx context.Context) error {
+		var err error
+		n, err = e.s.PurgeLoginEvents(ctx, before)
+		return err
+	})
+	return n, err
+}

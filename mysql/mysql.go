@@ -138,6 +138,9 @@ func (db *DB) Ledger() miniauth.SessionLedger { return db.Store }
 // WebLogins returns the store of scan-to-log-in tickets.
 func (db *DB) WebLogins() miniauth.WebLoginStore { return db.Store }
 
+// LoginEvents returns the store of login events and their daily counts.
+func (db *DB) LoginEvents() miniauth.LoginEventStore { return db.Store }
+
 // Close closes the database.
 func (db *DB) Close() error {
 	db.Store.Close()
@@ -155,6 +158,9 @@ var dialect = sqlstore.Dialect{
 	ForUpdate:    " FOR UPDATE",
 	Time:         func(t time.Time) any { return t },
 	Classify:     classify,
+	// VALUES() in an update clause: MariaDB's form (MySQL 8.0.20+ still
+	// takes it, with a deprecation note).
+	AddLoginDaily: "ON DUPLICATE KEY UPDATE events = events + VALUES(events), new_users = new_users + VALUES(new_users)",
 	MigrationLock: func(ctx context.Context, c *sql.Conn) (func(), error) {
 		var got sql.NullInt64
 		if err := c.QueryRowContext(ctx, "SELECT GET_LOCK("+migrationLock+", 120)").Scan(&got); err != nil {

@@ -104,6 +104,9 @@ func (db *DB) Ledger() miniauth.SessionLedger { return db.Store }
 // WebLogins returns the store of scan-to-log-in tickets.
 func (db *DB) WebLogins() miniauth.WebLoginStore { return db.Store }
 
+// LoginEvents returns the store of login events and their daily counts.
+func (db *DB) LoginEvents() miniauth.LoginEventStore { return db.Store }
+
 // Close closes the database.
 func (db *DB) Close() error {
 	db.Store.Close()
@@ -123,6 +126,8 @@ var dialect = sqlstore.Dialect{
 	Time:               func(t time.Time) any { return t },
 	Classify:           classify,
 	ByteOrder:          ` COLLATE "C"`,
+	AddLoginDaily: "ON CONFLICT (day, app_id, platform, kind, result) DO UPDATE SET " +
+		"events = login_daily.events + excluded.events, new_users = login_daily.new_users + excluded.new_users",
 	MigrationLock: func(ctx context.Context, c *sql.Conn) (func(), error) {
 		if _, err := c.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLockKey)); err != nil {
 			return nil, err

@@ -158,6 +158,9 @@ func (db *DB) Ledger() miniauth.SessionLedger { return db.Store }
 // WebLogins returns the store of scan-to-log-in tickets.
 func (db *DB) WebLogins() miniauth.WebLoginStore { return db.Store }
 
+// LoginEvents returns the store of login events and their daily counts.
+func (db *DB) LoginEvents() miniauth.LoginEventStore { return db.Store }
+
 // Close closes the database.
 func (db *DB) Close() error {
 	db.Store.Close()
@@ -179,8 +182,10 @@ func (db *DB) closePools() error {
 // milliseconds, no FOR UPDATE (a write transaction holds the database), and
 // no separate migration lock (BEGIN IMMEDIATE is one).
 var dialect = sqlstore.Dialect{
-	Name:             "sqlite",
-	InsertIgnore:     "ON CONFLICT DO NOTHING",
+	Name:         "sqlite",
+	InsertIgnore: "ON CONFLICT DO NOTHING",
+	AddLoginDaily: "ON CONFLICT (day, app_id, platform, kind, result) DO UPDATE SET " +
+		"events = login_daily.events + excluded.events, new_users = login_daily.new_users + excluded.new_users",
 	Time:             func(t time.Time) any { return t.UnixMilli() },
 	NotIndexedColumn: func(col string) string { return "+" + col },
 	Classify:         classify,

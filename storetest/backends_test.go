@@ -25,6 +25,7 @@ type backend struct {
 	users    func(t *testing.T) miniauth.UserStore
 	sessions func(t *testing.T) miniauth.SessionStore
 	ledger   func(t *testing.T) miniauth.SessionLedger
+	events   func(t *testing.T) miniauth.LoginEventStore
 }
 
 func cleanupClose(t *testing.T, c closer) {
@@ -77,24 +78,28 @@ var backends = []backend{
 		users:    func(t *testing.T) miniauth.UserStore { return openSQLite(t).Users() },
 		sessions: func(t *testing.T) miniauth.SessionStore { return openSQLite(t).Sessions() },
 		ledger:   func(t *testing.T) miniauth.SessionLedger { return openSQLite(t).Ledger() },
+		events:   func(t *testing.T) miniauth.LoginEventStore { return openSQLite(t).LoginEvents() },
 	},
 	{
 		name:     "sqlite-memory",
 		users:    func(t *testing.T) miniauth.UserStore { return openSQLiteMemory(t).Users() },
 		sessions: func(t *testing.T) miniauth.SessionStore { return openSQLiteMemory(t).Sessions() },
 		ledger:   func(t *testing.T) miniauth.SessionLedger { return openSQLiteMemory(t).Ledger() },
+		events:   func(t *testing.T) miniauth.LoginEventStore { return openSQLiteMemory(t).LoginEvents() },
 	},
 	{
 		name:     "postgres",
 		users:    func(t *testing.T) miniauth.UserStore { return openPostgres(t).Users() },
 		sessions: func(t *testing.T) miniauth.SessionStore { return openPostgres(t).Sessions() },
 		ledger:   func(t *testing.T) miniauth.SessionLedger { return openPostgres(t).Ledger() },
+		events:   func(t *testing.T) miniauth.LoginEventStore { return openPostgres(t).LoginEvents() },
 	},
 	{
 		name:     "mysql",
 		users:    func(t *testing.T) miniauth.UserStore { return openMySQL(t).Users() },
 		sessions: func(t *testing.T) miniauth.SessionStore { return openMySQL(t).Sessions() },
 		ledger:   func(t *testing.T) miniauth.SessionLedger { return openMySQL(t).Ledger() },
+		events:   func(t *testing.T) miniauth.LoginEventStore { return openMySQL(t).LoginEvents() },
 	},
 	// Redis keeps sessions only.
 	{name: "redis", sessions: redisSessions(func(t testing.TB) string { return testserver.Redis(t) })},
@@ -128,6 +133,9 @@ func TestBackends(t *testing.T) {
 			}
 			if b.ledger != nil {
 				t.Run("ledger", func(t *testing.T) { storetest.TestSessionLedger(t, b.ledger) })
+			}
+			if b.events != nil {
+				t.Run("events", func(t *testing.T) { storetest.TestLoginEventStore(t, b.events) })
 			}
 		})
 	}

@@ -33,6 +33,13 @@ type Dialect struct {
 	// a user_id column).
 	InsertIgnore string
 
+	// AddLoginDaily is appended to the multi-row INSERT into login_daily so
+	// that a row that exists gets the new counts added to its own:
+	// "ON CONFLICT (...) DO UPDATE SET events = login_daily.events +
+	// excluded.events, ..." or, in MySQL, "ON DUPLICATE KEY UPDATE events =
+	// events + VALUES(events), ...".
+	AddLoginDaily string
+
 	// ForUpdate is appended to SELECTs that must lock the rows they read in
 	// a write transaction ("FOR UPDATE"); empty for SQLite, whose write
 	// transactions hold the whole database.

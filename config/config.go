@@ -35,6 +35,7 @@ type Config struct {
 
 	Throttle Throttle `toml:"throttle"`
 	WebLogin WebLogin `toml:"web_login"`
+	Events   Events   `toml:"events"`
 }
 
 type HTTP struct {
@@ -208,6 +209,7 @@ func Default() Config {
 		Throttle: defaultThrottle(),
 		Avatar:   defaultAvatar(),
 		WebLogin: defaultWebLogin(),
+		Events:   defaultEvents(),
 	}
 }
 
@@ -377,6 +379,7 @@ func (c Config) validate() []string {
 	c.Throttle.validate(bad)
 	c.validateProfile(bad)
 	c.WebLogin.validate(bad)
+	c.Events.validate(bad)
 	return p
 }
 

@@ -17,6 +17,7 @@ func (s *Server) adminRoutes(g *gin.RouterGroup) {
 	g.POST("/users/:id/disable", s.adminSetDisabled(true))
 	g.POST("/users/:id/enable", s.adminSetDisabled(false))
 	getAndHead(g, "/users/:id/sessions", s.adminUserSessions)
+	getAndHead(g, "/users/:id/logins", s.adminUserLogins)
 	g.DELETE("/users/:id/sessions", s.adminRevokeUserSessions)
 	g.DELETE("/sessions/:id", s.adminRevokeSession)
 }

@@ -130,6 +130,7 @@ func New(opts Options) (*Server, error) {
 		s.access.onDrop = s.metrics.accessLogDropped.Inc
 	}
 	s.throttleMetrics = newThrottleMetrics(opts.Registry, opts.Service)
+	registerEventMetrics(opts.Registry, opts.Service)
 	if opts.AuthRate > 0 {
 		s.limiter = newIPLimiter(opts.AuthRate, max(opts.AuthBurst, 1), time.Now)
 	}

@@ -74,6 +74,7 @@ type node struct {
 	service  *miniauth.Service
 	stores   *stores
 	stopRun  context.CancelFunc
+	ran      chan struct{} // closed when the service's Run has returned
 	served   chan error
 }
 
@@ -159,6 +160,8 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 	if err != nil {
 		return nil, err
 	}
+	events := cfg.Events.Options()
+	events.Store = st.loginEvents
 	svc := miniauth.NewService(st.users, st.sessions, st.events, wx, miniauth.Options{
 		Apps:         plan.appIDs,
 		DefaultApp:   plan.defaultApp,
@@ -178,6 +181,7 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 		Ledger:             st.ledger,
 		Boundary:           st.boundary,
 		WebLogin:           webLoginOptions(cfg, st, plan, wx),
+		Events:             events,
 		Logger:             logger,
 	})
 	access := newAccessLog(cfg.Log, logs)
@@ -221,7 +225,8 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 
 	capped := capConnections(ln, cfg.HTTP.MaxConns, logger)
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
-	go svc.Run(runCtx)
+	ran := make(chan struct{})
+	go func() { svc.Run(runCtx); close(ran) }()
 	go operators.Run(runCtx)
 	go calls.Run(runCtx)
 	if keys != nil {
@@ -236,6 +241,7 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 		service:  svc,
 		stores:   st,
 		stopRun:  stopRun,
+		ran:      ran,
 		served:   make(chan error, 1),
 		server:   newHTTPServer(cfg.HTTP, api, capped, logger),
 	}
@@ -304,6 +310,7 @@ func (n *node) wait(ctx context.Context) error {
 	select {
 	case err := <-n.served:
 		n.stopRun()
+		<-n.ran
 		n.stores.close()
 		n.access.Close()
 		return err
@@ -315,14 +322,16 @@ func (n *node) wait(ctx context.Context) error {
 	return n.shutdown(shutdownCtx)
 }
 
-// shutdown stops accepting, lets in-flight requests finish, then closes the
-// stores.
+// shutdown stops accepting, lets in-flight requests finish, stops the
+// background work (which writes the login events still queued), then
+// closes the stores.
 func (n *node) shutdown(ctx context.Context) error {
 	err := n.server.Shutdown(ctx)
 	if serveErr := <-n.served; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}
 	n.stopRun()
+	<-n.ran
 	if closeErr := n.stores.close(); err == nil {
 		err = closeErr
 	}

@@ -31,6 +31,7 @@ type database interface {
 	LiveSessions() miniauth.LiveSessionCounter
 	SessionLogins() miniauth.LoginHistory
 	WebLogins() miniauth.WebLoginStore
+	LoginEvents() miniauth.LoginEventStore
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -49,6 +50,7 @@ type stores struct {
 	failures     miniauth.FailureCounter   // in-process without Redis
 	signingKeys  miniauth.SigningKeyStore  // always in the SQL database
 	console      consoleStores
+	loginEvents  miniauth.LoginEventStore // always in the SQL database
 	checks       []httpapi.Check
 	description  string
 	closers      []func() error
@@ -71,6 +73,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		failures:     inmem.NewFailureCounter(cfg.Throttle.MemoryKeys),
 		signingKeys:  dbDeadline.SigningKeys(db.SigningKeys()),
 		webLogins:    dbDeadline.WebLogins(db.WebLogins()),
+		loginEvents:  dbDeadline.LoginEvents(db.LoginEvents()),
 		checks:       []httpapi.Check{{Name: "database", Ping: dbDeadline.Ping(db.Ping)}},
 		description:  kind,
 		closers:      []func() error{db.Close},

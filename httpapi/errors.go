@@ -56,7 +56,20 @@ func (s *Server) fail(c *gin.Context, err error) {
 	s.answerRetryAfter(c, err)
 	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{
 		Code:      code,
-		Message:   miniauth.ErrorMessage(err),
+		Message:   messageFor(c, code, err),
 		RequestID: requestIDOf(c),
 	}})
+}
+
+// messageFor is err's message in the client's language (i18n.go).
+func messageFor(c *gin.Context, code string, err error) string {
+	c.Header("Vary", "Accept-Language")
+	message := miniauth.ErrorMessage(err)
+	if code == miniauth.EInternal {
+		message = miniauth.ErrorMessage(miniauth.Errorf(miniauth.EInternal, ""))
+	}
+	if wantsChinese(c.GetHeader("Accept-Language")) {
+		return chineseMessage(code, message)
+	}
+	return message
 }

@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 const hex = (n) => randomBytes(n).toString('hex');
 const names = ['小明', '小红', '阿强', 'Lily', '王芳', 'Tom', '陈晨', '李雷', '韩梅梅', 'Zoe'];
 const apps = ['wxdevappid0000000', 'wxdevappid0000000', 'qqdevappid0000000', 'ttdevappid0000000', '2021000000000000'];
+const platformOf = {
+  wxdevappid0000000: 'weixin', qqdevappid0000000: 'qq', ttdevappid0000000: 'douyin', '2021000000000000': 'alipay',
+};
 
 export function historySQL(now = Date.now()) {
   const day = 24 * 3600 * 1000;
@@ -17,8 +20,10 @@ export function historySQL(now = Date.now()) {
       const id = hex(16);
       const app = apps[i % apps.length];
       const openid = `hist-${d}-${i}`;
-      rows.push(`INSERT INTO users (id, app_id, openid, unionid, nickname, avatar_url, phone, disabled, created_at, updated_at)
-        VALUES ('${id}', '${app}', '${openid}', '', '${names[i % names.length]}${d}', '', '', ${i % 17 === 0 ? 1 : 0}, ${at}, ${at});`);
+      rows.push(`INSERT INTO users (id, nickname, avatar_url, phone, disabled, created_at, updated_at)
+        VALUES ('${id}', '${names[i % names.length]}${d}', '', '', ${i % 17 === 0 ? 1 : 0}, ${at}, ${at});`);
+      rows.push(`INSERT INTO identities (platform, app_id, openid, unionid, user_id, created_at)
+        VALUES ('${platformOf[app]}', '${app}', '${openid}', '', '${id}', ${at});`);
       for (let l = 0; l < 1 + (i % 4); l++) {
         const sat = at + l * 3600000;
         rows.push(`INSERT INTO sessions (id, user_id, app_id, openid, session_key, access_hash, refresh_hash, user_agent, ip,

@@ -47,32 +47,5 @@ func (s *Service) webSession(ctx context.Context, w *WebLogin, req WebLoginPollR
 		return nil, errBlocked
 	}
 	now := s.opts.Now()
-	tokens := s.newTokens(now)
-	session := &Session{
-		ID:               NewID(),
-		UserID:           user.ID,
-		AppID:            w.UserAppID,
-		OpenID:           w.OpenID,
-		AccessHash:       tokens.accessHash,
-		RefreshHash:      HashToken(tokens.RefreshToken),
-		UserAgent:        cleanText(req.UserAgent, maxUserAgentBytes),
-		IP:               cleanText(req.IP, maxIPBytes),
-		CreatedAt:        now,
-		LastUsedAt:       now,
-		AccessExpiresAt:  tokens.AccessExpiresAt,
-		RefreshExpiresAt: tokens.RefreshExpiresAt,
-		IssuedAt:         now,
-	}
-	if err := s.sessions.CreateSession(ctx, session); err != nil {
-		return nil, err
-	}
-	// As in Login: a disable may have come between the check and the
-	// session's creation.
-	if user, err = s.liveUser(ctx, user.ID, session.ID); err != nil {
-		return nil, err
-	}
-	if err := s.signAccess(&tokens, session); err != nil {
-		return nil, err
-	}
-	return &LoginResult{Tokens: tokens, User: user}, nil
+	return s.startSession(ctx, user, device{AppID: w.UserAppID, OpenID: w.OpenID, UserAgent: req.UserAgent, IP: req.IP}, now)
 }

@@ -1,0 +1,191 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Validation: one line per mistake, naming the key and its variable.
+
+func (c Config) validate() []string {
+	var p []string
+	bad := func(key, format string, args ...any) {
+		p = append(p, fmt.Sprintf("%s (%s): %s", envName(key), key, fmt.Sprintf(format, args...)))
+	}
+	if c.HTTP.Addr == "" {
+		bad("http.addr", "must not be empty")
+	} else if _, _, err := splitHostPort(c.HTTP.Addr); err != nil {
+		bad("http.addr", "%q is not host:port", c.HTTP.Addr)
+	}
+	if c.HTTP.BodyLimit < 1024 {
+		bad("http.body_limit", "must be at least 1KiB")
+	}
+	if c.HTTP.ShutdownTimeout.Duration <= 0 {
+		bad("http.shutdown_timeout", "must be positive")
+	}
+	if c.HTTP.AuthRate < 0 {
+		bad("http.auth_rate", "must not be negative (0 turns the limit off)")
+	}
+	if c.HTTP.AuthRate > 0 && c.HTTP.AuthBurst < 1 {
+		bad("http.auth_burst", "must be at least 1 while http.auth_rate is set")
+	}
+	if c.HTTP.MaxConns < 1 {
+		bad("http.max_conns", "must be at least 1")
+	}
+	if c.HTTP.ReadHeaderTimeout.Duration <= 0 {
+		bad("http.read_header_timeout", "must be positive")
+	}
+	if c.HTTP.IdleTimeout.Duration <= 0 {
+		bad("http.idle_timeout", "must be positive")
+	}
+	if c.Data.Dir == "" {
+		bad("data.dir", "must not be empty")
+	}
+	if c.DB.URL != "" {
+		if u, err := url.Parse(c.DB.URL); err != nil || !oneOf(u.Scheme, "sqlite", "postgres", "postgresql", "mysql") {
+			bad("db.url", "must start with sqlite://, postgres:// or mysql://")
+		}
+	}
+	if d := c.DB.Timeout.Duration; d < minStoreTimeout || d > maxStoreTimeout {
+		bad("db.timeout", "must be between %v and %v", minStoreTimeout, maxStoreTimeout)
+	}
+	if d := c.Redis.Timeout.Duration; d < minStoreTimeout || d > maxStoreTimeout {
+		bad("redis.timeout", "must be between %v and %v", minStoreTimeout, maxStoreTimeout)
+	}
+	if c.Redis.URL != "" {
+		// The redis package checks the rest when it connects.
+		if u, err := url.Parse(c.Redis.URL); err != nil || !oneOf(u.Scheme, "redis", "rediss") || u.Host == "" {
+			bad("redis.url", "must look like redis://host:port/db, redis://host1:port1?addr=host2:port2 (Redis Cluster) or redis://sentinel:port/db?master_name=name (Sentinel)")
+		} else if c.Redis.WaitReplicas > 0 && (u.Query().Has("addr") || u.Query().Has("cluster")) && !u.Query().Has("master_name") {
+			bad("redis.wait_replicas", "is not supported with Redis Cluster")
+		}
+	}
+	if c.Redis.WaitReplicas < 0 {
+		bad("redis.wait_replicas", "must not be negative (0 does not wait)")
+	}
+	if c.Redis.WaitReplicas > 0 && c.Redis.URL == "" {
+		bad("redis.wait_replicas", "needs redis.url")
+	}
+	if c.Redis.WaitTimeout.Duration < time.Millisecond || c.Redis.WaitTimeout.Duration > 10*time.Second {
+		bad("redis.wait_timeout", "must be between 1ms and 10s")
+	}
+	if c.WeChat.AppID != "" && c.WeChat.Secret == "" {
+		bad("wechat.secret", "is required when wechat.appid is set")
+	}
+	if c.WeChat.Secret != "" && c.WeChat.AppID == "" {
+		bad("wechat.appid", "is required when wechat.secret is set")
+	}
+	p = append(p, c.validateApps()...)
+	p = append(p, c.validateConsole()...)
+	if u, err := url.Parse(c.WeChat.BaseURL); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
+		bad("wechat.base_url", "must be an http(s) URL")
+	}
+	if c.WeChat.Timeout.Duration <= 0 {
+		bad("wechat.timeout", "must be positive")
+	}
+	if !oneOf(c.WeChat.TokenMode, "stable", "classic") {
+		bad("wechat.token_mode", "must be stable or classic")
+	}
+	if c.Tokens.AccessTTL.Duration < 10*time.Second {
+		bad("tokens.access_ttl", "must be at least 10s")
+	}
+	if c.Tokens.RefreshTTL.Duration <= c.Tokens.AccessTTL.Duration {
+		bad("tokens.refresh_ttl", "must be longer than tokens.access_ttl")
+	}
+	if c.Tokens.CacheTTL.Duration < 0 || c.Tokens.CacheTTL.Duration > time.Minute {
+		bad("tokens.cache_ttl", "must be between 0 and 1m")
+	}
+	p = append(p, c.validateSigning()...)
+	if c.Tokens.RefreshReuseLeeway.Duration < 0 || c.Tokens.RefreshReuseLeeway.Duration > maxRefreshReuseLeeway {
+		bad("tokens.refresh_reuse_leeway", "must be between 0 and %v", maxRefreshReuseLeeway)
+	}
+	if c.Redis.ClockSkew.Duration <= 0 || c.Redis.ClockSkew.Duration > maxClockSkew {
+		bad("redis.clock_skew", "must be positive and at most %v", maxClockSkew)
+	}
+	if c.Admin.Token != "" && len(c.Admin.Token) < 32 {
+		bad("admin.token", "must be at least 32 characters")
+	}
+	if !oneOf(c.Log.Level, "debug", "info", "warn", "error") {
+		bad("log.level", "must be debug, info, warn or error")
+	}
+	if !oneOf(c.Log.Format, "json", "text") {
+		bad("log.format", "must be json or text")
+	}
+	c.Throttle.validate(bad)
+	c.validateProfile(bad)
+	c.WebLogin.validate(bad)
+	c.Events.validate(bad)
+	return p
+}
+
+// Bounds of the settings above. A reuse leeway is a grace for a client
+// racing itself, not a second lifetime of the token; a clock skew past a
+// minute is a broken clock, not a margin.
+const (
+	maxRefreshReuseLeeway = 5 * time.Minute
+	maxClockSkew          = time.Minute
+)
+
+func oneOf(s string, options ...string) bool {
+	for _, o := range options {
+		if s == o {
+			return true
+		}
+	}
+	return false
+}
+
+func splitHostPort(addr string) (string, string, error) {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return "", "", fmt.Errorf("missing port")
+	}
+	return addr[:i], addr[i+1:], nil
+}
+
+// validateSigning checks the tokens.* keys of signed tokens and
+// introspection.
+func (c Config) validateSigning() []string {
+	var p []string
+	bad := func(key, format string, args ...any) {
+		p = append(p, fmt.Sprintf("%s (%s): %s", envName(key), key, fmt.Sprintf(format, args...)))
+	}
+	t := c.Tokens
+	if !oneOf(t.Format, "opaque", "jwt") {
+		bad("tokens.format", "must be opaque or jwt")
+	}
+	if t.Issuer != "" {
+		if u, err := url.Parse(t.Issuer); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" {
+			bad("tokens.issuer", "must be an http(s) URL without query or fragment")
+		}
+	} else if t.JWT() && !c.DevMode() {
+		bad("tokens.issuer", "is required with tokens.format = jwt (the public URL of miniauth, the same on every node)")
+	}
+	if !oneOf(t.SigningAlg, "EdDSA", "ES256") {
+		bad("tokens.signing_alg", "must be EdDSA or ES256")
+	}
+	if t.KeyReload.Duration < 100*time.Millisecond || t.KeyReload.Duration > time.Hour {
+		bad("tokens.key_reload", "must be between 100ms and 1h")
+	}
+	if t.JWKSMaxAge.Duration < time.Second || t.JWKSMaxAge.Duration > 24*time.Hour {
+		bad("tokens.jwks_max_age", "must be between 1s and 24h")
+	}
+	if delay := t.JWKSMaxAge.Duration + 2*t.KeyReload.Duration; t.KeyRotation.Duration <= delay {
+		bad("tokens.key_rotation", "must be longer than tokens.jwks_max_age + 2 × tokens.key_reload (%v), the time a new key is published before it signs", delay)
+	}
+	if t.KeyEncryptionKey != "" && t.KeyEncryptionKeyFile != "" {
+		bad("tokens.key_encryption_key", "set it or tokens.key_encryption_key_file, not both")
+	} else if t.JWT() && !c.DevMode() && t.KeyEncryptionKey == "" && t.KeyEncryptionKeyFile == "" {
+		bad("tokens.key_encryption_key", "is required with tokens.format = jwt (or tokens.key_encryption_key_file): it seals the signing keys in the database")
+	}
+	for _, secret := range t.IntrospectionSecrets {
+		if len(secret) < 32 {
+			bad("tokens.introspection_secrets", "each secret must be at least 32 characters")
+			break
+		}
+	}
+	return p
+}

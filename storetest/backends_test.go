@@ -11,6 +11,7 @@ import (
 	"github.com/miniauth/miniauth/redis"
 	"github.com/miniauth/miniauth/sqlite"
 	"github.com/miniauth/miniauth/storetest"
+	"github.com/miniauth/miniauth/wechat"
 )
 
 func TestMain(m *testing.M) { testserver.Main(m) }
@@ -18,14 +19,15 @@ func TestMain(m *testing.M) { testserver.Main(m) }
 // closer is what every backend's DB has besides the stores.
 type closer interface{ Close() error }
 
-// backend opens a fresh, empty store; users or sessions may be nil when the
-// backend keeps only one of them.
+// backend opens a fresh, empty store of each kind it implements; a nil
+// field is a kind of store the backend does not keep.
 type backend struct {
-	name     string
-	users    func(t *testing.T) miniauth.UserStore
-	sessions func(t *testing.T) miniauth.SessionStore
-	ledger   func(t *testing.T) miniauth.SessionLedger
-	events   func(t *testing.T) miniauth.LoginEventStore
+	name         string
+	users        func(t *testing.T) miniauth.UserStore
+	sessions     func(t *testing.T) miniauth.SessionStore
+	ledger       func(t *testing.T) miniauth.SessionLedger
+	events       func(t *testing.T) miniauth.LoginEventStore
+	accessTokens func(t *testing.T) miniauth.AccessTokenStore
 }
 
 func cleanupClose(t *testing.T, c closer) {
@@ -101,23 +103,30 @@ var backends = []backend{
 		ledger:   func(t *testing.T) miniauth.SessionLedger { return openMySQL(t).Ledger() },
 		events:   func(t *testing.T) miniauth.LoginEventStore { return openMySQL(t).LoginEvents() },
 	},
-	// Redis keeps sessions only.
-	{name: "redis", sessions: redisSessions(func(t testing.TB) string { return testserver.Redis(t) })},
-	{name: "redis-cluster", sessions: redisSessions(testserver.RedisClusterURL)},
-	{name: "redis-sentinel", sessions: redisSessions(testserver.RedisSentinelURL)},
+	// Redis keeps sessions and the shared WeChat access token.
+	redisBackend("redis", func(t testing.TB) string { return testserver.Redis(t) }),
+	redisBackend("redis-cluster", testserver.RedisClusterURL),
+	redisBackend("redis-sentinel", testserver.RedisSentinelURL),
+	// The in-process access token store of deployments without Redis.
+	{name: "wechat-memory", accessTokens: func(t *testing.T) miniauth.AccessTokenStore { return wechat.NewMemoryTokenStore() }},
 }
 
-// redisSessions opens a session store on the shared Redis deployment at
-// url; a fresh key prefix per call keeps each store empty.
-func redisSessions(url func(testing.TB) string) func(t *testing.T) miniauth.SessionStore {
-	return func(t *testing.T) miniauth.SessionStore {
+// redisBackend opens stores on the shared Redis deployment at url; a fresh
+// key prefix per call keeps each store empty.
+func redisBackend(name string, url func(testing.TB) string) backend {
+	open := func(t *testing.T) *redis.Client {
 		prefix := "storetest:" + miniauth.NewID() + ":"
 		c, err := redis.Open(context.Background(), url(t), redis.Options{KeyPrefix: prefix})
 		if err != nil {
 			t.Fatal(err)
 		}
 		cleanupClose(t, c)
-		return c.Sessions()
+		return c
+	}
+	return backend{
+		name:         name,
+		sessions:     func(t *testing.T) miniauth.SessionStore { return open(t).Sessions() },
+		accessTokens: func(t *testing.T) miniauth.AccessTokenStore { return open(t).AccessTokens() },
 	}
 }
 
@@ -136,6 +145,9 @@ func TestBackends(t *testing.T) {
 			}
 			if b.events != nil {
 				t.Run("events", func(t *testing.T) { storetest.TestLoginEventStore(t, b.events) })
+			}
+			if b.accessTokens != nil {
+				t.Run("accesstokens", func(t *testing.T) { storetest.TestAccessTokenStore(t, b.accessTokens) })
 			}
 		})
 	}

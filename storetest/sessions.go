@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -120,45 +119,12 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 
 	t.Run("ConcurrentRotations", func(t *testing.T) {
 		t.Parallel()
-		s, c := open(t), ctx(t)
-		x := NewSession("user-1", now)
-		if err := s.CreateSession(c, x); err != nil {
-			t.Fatal(err)
-		}
-		const n = 20
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		rots := make([]miniauth.Rotation, n)
-		start := make(chan struct{})
-		for i := range n {
-			rots[i] = NewRotation(now.Add(time.Minute))
-			wg.Go(func() {
-				<-start
-				_, errs[i] = s.RotateRefresh(c, x.RefreshHash, rots[i])
-			})
-		}
-		close(start)
-		wg.Wait()
-		winner := -1
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				if winner >= 0 {
-					t.Fatalf("rotations %d and %d both succeeded", winner, i)
-				}
-				winner = i
-			case errors.Is(err, miniauth.ErrRefreshReused):
-			default:
-				t.Fatalf("rotation %d: %v, want success or ErrRefreshReused", i, err)
-			}
-		}
-		if winner < 0 {
-			t.Fatal("no rotation succeeded")
-		}
-		got, err := s.SessionByAccessHash(c, rots[winner].AccessHash)
-		if err != nil || got.RefreshHash != rots[winner].RefreshHash {
-			t.Fatalf("the winner's tokens are not the session's: %+v, %v", got, err)
-		}
+		testConcurrentRotations(t, open(t), now)
+	})
+
+	t.Run("ConcurrentUse", func(t *testing.T) {
+		t.Parallel()
+		testConcurrentUse(t, open(t), now)
 	})
 
 	t.Run("ExpiredRefresh", func(t *testing.T) {

@@ -37,11 +37,18 @@ type UserUpdate struct {
 	UpdatedAt time.Time
 }
 
+// The page sizes of ListUsers: DefaultUserPage when UserFilter.Limit is 0,
+// and never more than MaxUserPage.
+const (
+	DefaultUserPage = 50
+	MaxUserPage     = 100
+)
+
 // UserFilter selects users for listing, newest first.
 type UserFilter struct {
 	AppID  string // users with an identity in this app; empty: every app
 	Offset int
-	Limit  int // 0: a default chosen by the store (at most 100)
+	Limit  int // 0: DefaultUserPage; at most MaxUserPage
 }
 
 // UserStore keeps users. Implementations: sqlite, postgres, mysql. Times are

@@ -57,7 +57,7 @@ func (s *Server) adminListUsers(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if f.Limit, err = queryInt(c, "limit", 50, 1, 100); err != nil {
+	if f.Limit, err = queryInt(c, "limit", miniauth.DefaultUserPage, 1, miniauth.MaxUserPage); err != nil {
 		s.fail(c, err)
 		return
 	}

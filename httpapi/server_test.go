@@ -8,27 +8,32 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/httpapi"
-	"github.com/miniauth/miniauth/sqlite"
+	"github.com/miniauth/miniauth/inmem"
 	"github.com/miniauth/miniauth/wechat"
 	"github.com/miniauth/miniauth/wxsim"
 )
 
-const testAdminToken = "admin-token-for-tests-0123456789abcdef"
+const (
+	testAdminToken        = "admin-token-for-tests-0123456789abcdef"
+	testIntrospectionCode = "introspection-secret-for-tests-0123"
+)
 
-// testAPI is the whole API over SQLite with the simulator as WeChat, served
-// over loopback so that net/http's own HEAD and header handling take part.
+// testAPI is the whole API: a real Service over the in-memory stores, with
+// the simulator as WeChat, served over loopback so that net/http's own HEAD
+// and header handling take part.
 type testAPI struct {
 	URL    string
 	sim    *wxsim.Simulator
 	logs   *lockedBuffer
 	access *httpapi.AccessLog
+	users  *faultyUsers
 }
 
 // logString is everything logged so far, the access log included.
@@ -39,11 +44,6 @@ func (a *testAPI) logString() string {
 
 func newTestAPI(t *testing.T) *testAPI {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "api.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	sim := wxsim.New(wxsim.Options{})
 	simServer := httptest.NewServer(sim)
 	t.Cleanup(simServer.Close)
@@ -51,23 +51,67 @@ func newTestAPI(t *testing.T) *testAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := miniauth.NewService(db.Users(), db.Sessions(), nil, wx, miniauth.Options{Apps: []string{wxsim.DevAppID}})
+	users := &faultyUsers{Users: inmem.NewUsers()}
+	svc := miniauth.NewService(users, inmem.NewSessions(), nil, wx, miniauth.Options{
+		Apps:     []string{wxsim.DevAppID},
+		WebLogin: miniauth.WebLoginOptions{Store: inmem.NewWebLogins(), Apps: []string{wxsim.DevAppID}, Codes: wx},
+		Events:   miniauth.EventOptions{Store: inmem.NewLoginEvents()},
+	})
 	logs := &lockedBuffer{}
 	access := httpapi.NewAccessLog(logs, httpapi.AccessLogOptions{})
 	t.Cleanup(access.Close)
 	api, err := httpapi.New(httpapi.Options{
-		Service:    svc,
-		Logger:     slog.New(slog.NewJSONHandler(logs, nil)),
-		AccessLog:  access,
-		AdminToken: testAdminToken,
-		Simulator:  sim,
+		Service:              svc,
+		Logger:               slog.New(slog.NewJSONHandler(logs, nil)),
+		AccessLog:            access,
+		AdminToken:           testAdminToken,
+		IntrospectionSecrets: []string{testIntrospectionCode},
+		Checks:               []httpapi.Check{{Name: "database", Ping: users.Ping}},
+		Simulator:            sim,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	server := httptest.NewServer(api)
 	t.Cleanup(server.Close)
-	return &testAPI{URL: server.URL, sim: sim, logs: logs, access: access}
+	return &testAPI{URL: server.URL, sim: sim, logs: logs, access: access, users: users}
+}
+
+// faultyUsers is the in-memory user store, failing every call with err
+// once a test sets one: a database that is down or answers nonsense.
+type faultyUsers struct {
+	*inmem.Users
+	err atomic.Pointer[error]
+}
+
+func (u *faultyUsers) fail(err error) { u.err.Store(&err) }
+
+func (u *faultyUsers) failure() error {
+	if err := u.err.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+func (u *faultyUsers) FindOrCreateByIdentity(ctx context.Context, id miniauth.Identity, newUser *miniauth.User) (*miniauth.User, bool, error) {
+	if err := u.failure(); err != nil {
+		return nil, false, err
+	}
+	return u.Users.FindOrCreateByIdentity(ctx, id, newUser)
+}
+
+func (u *faultyUsers) UserByID(ctx context.Context, id string) (*miniauth.User, error) {
+	if err := u.failure(); err != nil {
+		return nil, err
+	}
+	return u.Users.UserByID(ctx, id)
+}
+
+func (u *faultyUsers) Ping(ctx context.Context) error {
+	if err := u.failure(); err != nil {
+		return err
+	}
+	return u.Users.Ping(ctx)
 }
 
 type answer struct {

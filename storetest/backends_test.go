@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/inmem"
 	"github.com/miniauth/miniauth/internal/testserver"
 	"github.com/miniauth/miniauth/mysql"
 	"github.com/miniauth/miniauth/postgres"
@@ -28,6 +29,9 @@ type backend struct {
 	ledger       func(t *testing.T) miniauth.SessionLedger
 	events       func(t *testing.T) miniauth.LoginEventStore
 	accessTokens func(t *testing.T) miniauth.AccessTokenStore
+	signingKeys  func(t *testing.T) miniauth.SigningKeyStore
+	webLogins    func(t *testing.T) miniauth.WebLoginStore
+	failures     func(t *testing.T) miniauth.FailureCounter
 }
 
 func cleanupClose(t *testing.T, c closer) {
@@ -74,40 +78,51 @@ func openMySQL(t *testing.T) *mysql.DB {
 	return db
 }
 
+// sqlStores is what sqlite.DB, postgres.DB and mysql.DB open.
+type sqlStores interface {
+	Users() miniauth.UserStore
+	Sessions() miniauth.SessionStore
+	Ledger() miniauth.SessionLedger
+	LoginEvents() miniauth.LoginEventStore
+	SigningKeys() miniauth.SigningKeyStore
+	WebLogins() miniauth.WebLoginStore
+}
+
+// sqlBackend opens every store on a fresh database from open.
+func sqlBackend[DB sqlStores](name string, open func(t *testing.T) DB) backend {
+	return backend{
+		name:        name,
+		users:       func(t *testing.T) miniauth.UserStore { return open(t).Users() },
+		sessions:    func(t *testing.T) miniauth.SessionStore { return open(t).Sessions() },
+		ledger:      func(t *testing.T) miniauth.SessionLedger { return open(t).Ledger() },
+		events:      func(t *testing.T) miniauth.LoginEventStore { return open(t).LoginEvents() },
+		signingKeys: func(t *testing.T) miniauth.SigningKeyStore { return open(t).SigningKeys() },
+		webLogins:   func(t *testing.T) miniauth.WebLoginStore { return open(t).WebLogins() },
+	}
+}
+
 var backends = []backend{
-	{
-		name:     "sqlite",
-		users:    func(t *testing.T) miniauth.UserStore { return openSQLite(t).Users() },
-		sessions: func(t *testing.T) miniauth.SessionStore { return openSQLite(t).Sessions() },
-		ledger:   func(t *testing.T) miniauth.SessionLedger { return openSQLite(t).Ledger() },
-		events:   func(t *testing.T) miniauth.LoginEventStore { return openSQLite(t).LoginEvents() },
-	},
-	{
-		name:     "sqlite-memory",
-		users:    func(t *testing.T) miniauth.UserStore { return openSQLiteMemory(t).Users() },
-		sessions: func(t *testing.T) miniauth.SessionStore { return openSQLiteMemory(t).Sessions() },
-		ledger:   func(t *testing.T) miniauth.SessionLedger { return openSQLiteMemory(t).Ledger() },
-		events:   func(t *testing.T) miniauth.LoginEventStore { return openSQLiteMemory(t).LoginEvents() },
-	},
-	{
-		name:     "postgres",
-		users:    func(t *testing.T) miniauth.UserStore { return openPostgres(t).Users() },
-		sessions: func(t *testing.T) miniauth.SessionStore { return openPostgres(t).Sessions() },
-		ledger:   func(t *testing.T) miniauth.SessionLedger { return openPostgres(t).Ledger() },
-		events:   func(t *testing.T) miniauth.LoginEventStore { return openPostgres(t).LoginEvents() },
-	},
-	{
-		name:     "mysql",
-		users:    func(t *testing.T) miniauth.UserStore { return openMySQL(t).Users() },
-		sessions: func(t *testing.T) miniauth.SessionStore { return openMySQL(t).Sessions() },
-		ledger:   func(t *testing.T) miniauth.SessionLedger { return openMySQL(t).Ledger() },
-		events:   func(t *testing.T) miniauth.LoginEventStore { return openMySQL(t).LoginEvents() },
-	},
-	// Redis keeps sessions and the shared WeChat access token.
+	sqlBackend("sqlite", openSQLite),
+	sqlBackend("sqlite-memory", openSQLiteMemory),
+	sqlBackend("postgres", openPostgres),
+	sqlBackend("mysql", openMySQL),
+	// Redis keeps sessions, tickets, the shared WeChat access token and the
+	// login throttle's failure counts.
 	redisBackend("redis", func(t testing.TB) string { return testserver.Redis(t) }),
 	redisBackend("redis-cluster", testserver.RedisClusterURL),
 	redisBackend("redis-sentinel", testserver.RedisSentinelURL),
-	// The in-process access token store of deployments without Redis.
+	// In memory: the stores of tests, and the throttle and WeChat access
+	// token of deployments without Redis.
+	{
+		name:        "inmem",
+		users:       func(t *testing.T) miniauth.UserStore { return inmem.NewUsers() },
+		sessions:    func(t *testing.T) miniauth.SessionStore { return inmem.NewSessions() },
+		ledger:      func(t *testing.T) miniauth.SessionLedger { return inmem.NewLedger() },
+		events:      func(t *testing.T) miniauth.LoginEventStore { return inmem.NewLoginEvents() },
+		signingKeys: func(t *testing.T) miniauth.SigningKeyStore { return inmem.NewSigningKeys() },
+		webLogins:   func(t *testing.T) miniauth.WebLoginStore { return inmem.NewWebLogins() },
+		failures:    func(t *testing.T) miniauth.FailureCounter { return inmem.NewFailureCounter(0) },
+	},
 	{name: "wechat-memory", accessTokens: func(t *testing.T) miniauth.AccessTokenStore { return wechat.NewMemoryTokenStore() }},
 }
 
@@ -127,6 +142,8 @@ func redisBackend(name string, url func(testing.TB) string) backend {
 		name:         name,
 		sessions:     func(t *testing.T) miniauth.SessionStore { return open(t).Sessions() },
 		accessTokens: func(t *testing.T) miniauth.AccessTokenStore { return open(t).AccessTokens() },
+		webLogins:    func(t *testing.T) miniauth.WebLoginStore { return open(t).WebLogins() },
+		failures:     func(t *testing.T) miniauth.FailureCounter { return open(t).Failures() },
 	}
 }
 
@@ -148,6 +165,15 @@ func TestBackends(t *testing.T) {
 			}
 			if b.accessTokens != nil {
 				t.Run("accesstokens", func(t *testing.T) { storetest.TestAccessTokenStore(t, b.accessTokens) })
+			}
+			if b.signingKeys != nil {
+				t.Run("signingkeys", func(t *testing.T) { storetest.TestSigningKeyStore(t, b.signingKeys) })
+			}
+			if b.webLogins != nil {
+				t.Run("weblogins", func(t *testing.T) { storetest.TestWebLoginStore(t, b.webLogins) })
+			}
+			if b.failures != nil {
+				t.Run("failures", func(t *testing.T) { storetest.TestFailureCounter(t, b.failures) })
 			}
 		})
 	}

@@ -31,7 +31,7 @@ const (
 // nickname prefix as a range. The filters and the page's keyset apply to
 // both; with no text the query follows the (…, created_at, id) indexes.
 func (s *Store) SearchUsers(ctx context.Context, q miniauth.UserQuery) ([]*miniauth.User, error) {
-	limit := pageSize(q.Limit, defaultUserPage, maxUserPage)
+	limit := pageSize(q.Limit, miniauth.DefaultUserPage, miniauth.MaxUserPage)
 	if q.Text == "" {
 		users, err := s.searchPage(ctx, "", nil, q, limit)
 		if err != nil {

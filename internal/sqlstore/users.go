@@ -23,8 +23,6 @@ const (
 	qListAppUsers = `SELECT ` + userColumns + ` FROM users u WHERE EXISTS
 		(SELECT 1 FROM identities i WHERE i.user_id = u.id AND i.app_id = ?)
 		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
-	defaultUserPage = 50
-	maxUserPage     = 100
 )
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -74,11 +72,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, upd miniauth.UserUpda
 
 // ListUsers returns users matching f, newest first.
 func (s *Store) ListUsers(ctx context.Context, f miniauth.UserFilter) ([]*miniauth.User, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = defaultUserPage
-	}
-	limit = min(limit, maxUserPage)
+	limit := pageSize(f.Limit, miniauth.DefaultUserPage, miniauth.MaxUserPage)
 	offset := max(f.Offset, 0)
 	var rows *sql.Rows
 	var err error

@@ -201,7 +201,7 @@ func (s *Service) refreshFailed(ctx context.Context, session *Session, err error
 	switch {
 	case errors.Is(err, ErrRefreshReused) && session != nil:
 		var reuse *RefreshReuse
-		if errors.As(err, &reuse) && !reuse.RotatedAt.IsZero() && now.Sub(reuse.RotatedAt) < s.opts.RefreshReuseLeeway {
+		if s.opts.RefreshReuseLeeway > 0 && errors.As(err, &reuse) && !reuse.RotatedAt.IsZero() && now.Sub(reuse.RotatedAt) < s.opts.RefreshReuseLeeway {
 			return errJustRotated
 		}
 		s.log.Warn("refresh token reused; revoking the session", "session_id", session.ID, "user_id", session.UserID)

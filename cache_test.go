@@ -41,7 +41,7 @@ func TestLRUEvictsTheLeastRecentlyUsed(t *testing.T) {
 // recently used one, and keeps answering the others from memory.
 func TestVerifyCacheEvictsWhenFull(t *testing.T) {
 	f := newFixture(t)
-	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{Apps: []string{"wxapp"}, Now: f.clock.Now, CacheEntries: 2})
+	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"wxapp"}, Now: f.clock.Now, CacheEntries: 2})
 	ctx := context.Background()
 	t1, t2, t3 := f.login(t, "o1").AccessToken, f.login(t, "o2").AccessToken, f.login(t, "o3").AccessToken
 	verify := func(token string, wantLookups int) {
@@ -107,7 +107,7 @@ func (e *fakeEvents) SubscribeSessionChanged(ctx context.Context, _ func(string)
 func TestMeIsCachedAndEveryChangeDropsIt(t *testing.T) {
 	f := newFixture(t)
 	events := &fakeEvents{}
-	f.svc = NewService(f.users, f.sessions, events, f.wx, Options{Apps: []string{"wxapp"}, Now: f.clock.Now})
+	f.svc = NewService(f.users, f.sessions, events, f.wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"wxapp"}, Now: f.clock.Now})
 	ctx := context.Background()
 	res := f.login(t, "o1")
 	session, err := f.svc.Verify(ctx, res.AccessToken)
@@ -128,7 +128,7 @@ func TestMeIsCachedAndEveryChangeDropsIt(t *testing.T) {
 	base := f.users.lookups // the login's own
 	me(base + 1)
 	me(base + 1)
-	f.clock.Add(DefaultOptions.CacheTTL)
+	f.clock.Add(DefaultCacheTTL)
 	me(base + 2)
 
 	// A change through any use case drops the user here and tells the

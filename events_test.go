@@ -59,7 +59,7 @@ func newEventFixture(t *testing.T, store *fakeLoginEvents, eo EventOptions) (*fi
 	t.Helper()
 	f := newFixture(t)
 	eo.Store = store
-	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{Apps: []string{"wxapp", "ttapp"},
+	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"wxapp", "ttapp"},
 		Platforms: map[string]string{"ttapp": PlatformDouyin}, DefaultApp: "wxapp", Now: f.clock.Now, Events: eo})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -106,7 +106,7 @@ func TestLedgerOutvotesAStoreThatLostData(t *testing.T) {
 	f := newFixture(t)
 	l := newFakeLedger()
 	b := NewTrustBoundary(l, time.Second, f.clock.Now)
-	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{Apps: []string{"wxapp"}, Now: f.clock.Now, Ledger: l, Boundary: b, CacheTTL: -1})
+	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{Apps: []string{"wxapp"}, Now: f.clock.Now, Ledger: l, Boundary: b, RefreshReuseLeeway: DefaultRefreshReuseLeeway})
 	ctx := context.Background()
 	if err := b.InstanceSeen(ctx, "run-1"); err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ func (f *fakeProvider) Code2Session(context.Context, string, string) (*LoginSess
 func TestLoginAsksTheAppsProvider(t *testing.T) {
 	qq := &fakeProvider{openID: "qq-user"}
 	wx := &fakeWeChat{sessions: map[string]*WeChatSession{"c2": {OpenID: "wx-user"}}}
-	svc := NewService(newFakeUsers(), newFakeSessions(), nil, wx, Options{
+	svc := NewService(newFakeUsers(), newFakeSessions(), nil, wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway,
 		Apps:       []string{"wxapp", "qqapp"},
 		DefaultApp: "wxapp",
 		Providers:  map[string]LoginProvider{"qqapp": qq},

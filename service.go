@@ -9,8 +9,10 @@ import (
 	"time"
 )
 
-// Options configures a Service. Zero fields take the defaults of
-// DefaultOptions, filled in by NewService.
+// Options configures a Service. A setting that can be turned off is off
+// at 0 and is taken as given (CacheTTL, RefreshReuseLeeway, Throttle): the
+// configuration fills in its Default* constant. Any other zero field takes
+// its Default* constant, filled in by NewService.
 type Options struct {
 	// Apps are the appids this deployment serves. The first is used when a
 	// login names none and it is the only one.
@@ -25,27 +27,30 @@ type Options struct {
 	// WeChat's.
 	Platforms map[string]string
 
-	AccessTTL  time.Duration // access token lifetime, default 2h
-	RefreshTTL time.Duration // refresh token lifetime, default 30 days
+	AccessTTL  time.Duration // access token lifetime; 0: DefaultAccessTTL
+	RefreshTTL time.Duration // refresh token lifetime; 0: DefaultRefreshTTL
 
 	// CacheTTL is how long a verified session is trusted without asking the
-	// store again (default 800ms; negative disables the cache). It bounds how
-	// long a revocation on another node can go unseen when no SessionEvents
-	// carry it.
+	// store again; 0 (or less) turns the verify cache off (the
+	// configuration's default is DefaultCacheTTL). It bounds how long a
+	// revocation on another node can go unseen when no SessionEvents carry
+	// it.
 	CacheTTL time.Duration
-	// CacheEntries bounds the verify cache (default 100,000 sessions), and
+	// CacheEntries bounds the verify cache (0: DefaultCacheEntries), and
 	// as many users are kept for /me and signed tokens' claims.
 	CacheEntries int
 	// TouchInterval is how stale a session's LastUsedAt may get before a
-	// verify writes it again (default 1 minute): writing on every request
-	// would put a store write on the hot path.
+	// verify writes it again (0: DefaultTouchInterval): writing on every
+	// request would put a store write on the hot path.
 	TouchInterval time.Duration
-	// PurgeInterval is how often expired sessions are deleted (default 10 minutes).
+	// PurgeInterval is how often expired sessions are deleted; 0:
+	// DefaultPurgeInterval.
 	PurgeInterval time.Duration
 	// RefreshReuseLeeway is how long after its rotation a refresh token
 	// presented again is taken for a client that raced itself (401, the
-	// session lives on) rather than for a thief (the session ends). Default
-	// 10s; negative turns it off.
+	// session lives on) rather than for a thief (the session ends). 0 (or
+	// less) turns it off: every reuse ends the session (the configuration's
+	// default is DefaultRefreshReuseLeeway).
 	RefreshReuseLeeway time.Duration
 
 	// Ledger, set when sessions live in a store that may lose data
@@ -82,44 +87,36 @@ type Options struct {
 	Now    func() time.Time
 }
 
-// DefaultOptions are the defaults NewService fills in.
-var DefaultOptions = Options{
-	AccessTTL:     2 * time.Hour,
-	RefreshTTL:    30 * 24 * time.Hour,
-	CacheTTL:      800 * time.Millisecond,
-	CacheEntries:  100_000,
-	TouchInterval: time.Minute,
-	PurgeInterval: 10 * time.Minute,
+// The defaults of Options (and of the configuration's [tokens]).
+const (
+	DefaultAccessTTL     = 2 * time.Hour
+	DefaultRefreshTTL    = 30 * 24 * time.Hour
+	DefaultCacheTTL      = 800 * time.Millisecond
+	DefaultCacheEntries  = 100_000
+	DefaultTouchInterval = time.Minute
+	DefaultPurgeInterval = 10 * time.Minute
+	// DefaultRefreshReuseLeeway is as Auth0's reuse interval and Okta's
+	// grace period.
+	DefaultRefreshReuseLeeway = 10 * time.Second
+)
 
-	RefreshReuseLeeway: DefaultRefreshReuseLeeway,
-}
-
-// DefaultRefreshReuseLeeway is the default of Options.RefreshReuseLeeway,
-// as Auth0's reuse interval and Okta's grace period.
-const DefaultRefreshReuseLeeway = 10 * time.Second
-
+// withDefaults fills in the zero fields that have a default; CacheTTL and
+// RefreshReuseLeeway are taken as given (0 is off).
 func (o Options) withDefaults() Options {
-	d := DefaultOptions
 	if o.AccessTTL <= 0 {
-		o.AccessTTL = d.AccessTTL
+		o.AccessTTL = DefaultAccessTTL
 	}
 	if o.RefreshTTL <= 0 {
-		o.RefreshTTL = d.RefreshTTL
-	}
-	if o.CacheTTL == 0 {
-		o.CacheTTL = d.CacheTTL
+		o.RefreshTTL = DefaultRefreshTTL
 	}
 	if o.CacheEntries <= 0 {
-		o.CacheEntries = d.CacheEntries
+		o.CacheEntries = DefaultCacheEntries
 	}
 	if o.TouchInterval <= 0 {
-		o.TouchInterval = d.TouchInterval
+		o.TouchInterval = DefaultTouchInterval
 	}
 	if o.PurgeInterval <= 0 {
-		o.PurgeInterval = d.PurgeInterval
-	}
-	if o.RefreshReuseLeeway == 0 {
-		o.RefreshReuseLeeway = d.RefreshReuseLeeway
+		o.PurgeInterval = DefaultPurgeInterval
 	}
 	if o.Avatars.StoreTimeout <= 0 {
 		o.Avatars.StoreTimeout = DefaultAvatarStoreTimeout

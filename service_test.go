@@ -38,7 +38,7 @@ func newFixture(t *testing.T) *fixture {
 		wx:       &fakeWeChat{sessions: map[string]*WeChatSession{}},
 		clock:    &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
 	}
-	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{Apps: []string{"wxapp"}, Now: f.clock.Now})
+	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"wxapp"}, Now: f.clock.Now})
 	return f
 }
 
@@ -96,7 +96,7 @@ func TestLoginErrors(t *testing.T) {
 
 func TestSeveralAppsNeedAnAppID(t *testing.T) {
 	f := newFixture(t)
-	svc := NewService(f.users, f.sessions, nil, f.wx, Options{Apps: []string{"a", "b"}})
+	svc := NewService(f.users, f.sessions, nil, f.wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"a", "b"}})
 	_, err := svc.Login(context.Background(), LoginRequest{Code: "x"})
 	if ErrorCode(err) != EInvalidRequest || !strings.Contains(ErrorMessage(err), "appid is required") {
 		t.Errorf("err = %v", err)
@@ -115,14 +115,14 @@ func TestVerifyCachesAndHonoursExpiry(t *testing.T) {
 	if f.sessions.lookups != 1 {
 		t.Errorf("store lookups = %d, want 1: verify must answer from its cache", f.sessions.lookups)
 	}
-	f.clock.Add(DefaultOptions.CacheTTL)
+	f.clock.Add(DefaultCacheTTL)
 	if _, err := f.svc.Verify(ctx, res.AccessToken); err != nil {
 		t.Fatal(err)
 	}
 	if f.sessions.lookups != 2 {
 		t.Errorf("store lookups = %d, want 2 after the cache TTL", f.sessions.lookups)
 	}
-	f.clock.Add(DefaultOptions.AccessTTL)
+	f.clock.Add(DefaultAccessTTL)
 	if _, err := f.svc.Verify(ctx, res.AccessToken); ErrorCode(err) != EUnauthorized {
 		t.Errorf("expired token: err = %v", err)
 	}
@@ -238,7 +238,36 @@ func TestPhoneOf(t *testing.T) {
 // expires_in comes from the service's clock, whatever the handler's says.
 func TestExpiresInIsTheAccessTTL(t *testing.T) {
 	f := newFixture(t)
-	if got := f.login(t, "o1").ExpiresIn; got != DefaultOptions.AccessTTL {
-		t.Errorf("ExpiresIn = %v, want %v", got, DefaultOptions.AccessTTL)
+	if got := f.login(t, "o1").ExpiresIn; got != DefaultAccessTTL {
+		t.Errorf("ExpiresIn = %v, want %v", got, DefaultAccessTTL)
+	}
+}
+
+// TestZeroTurnsOff: the settings that can be off are off at 0, as in the
+// configuration; NewService fills in no default for them.
+func TestZeroTurnsOff(t *testing.T) {
+	f := newFixture(t)
+	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{Apps: []string{"wxapp"}, Now: f.clock.Now})
+	ctx := context.Background()
+	res := f.login(t, "o1")
+	before := f.sessions.lookups
+	for range 3 {
+		if _, err := f.svc.Verify(ctx, res.AccessToken); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.sessions.lookups - before; got != 3 {
+		t.Errorf("store lookups = %d, want 3: a CacheTTL of 0 is no cache", got)
+	}
+	next, err := f.svc.Refresh(ctx, RefreshRequest{RefreshToken: res.RefreshToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No leeway: even a reuse at once ends the session.
+	if _, err := f.svc.Refresh(ctx, RefreshRequest{RefreshToken: res.RefreshToken}); !errors.Is(err, ErrRefreshReused) {
+		t.Fatalf("reuse with no leeway: err = %v, want ErrRefreshReused", err)
+	}
+	if _, err := f.svc.Verify(ctx, next.AccessToken); ErrorCode(err) != EUnauthorized {
+		t.Errorf("after reuse the whole session must end: %v", err)
 	}
 }

@@ -34,7 +34,7 @@ func (fakeSigner) ParseAccessToken(token string, now time.Time) (*AccessClaims, 
 
 func newSignedFixture(t *testing.T) *fixture {
 	f := newFixture(t)
-	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{
+	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway,
 		Apps: []string{"wxapp"}, Now: f.clock.Now, Signer: fakeSigner{}, Issuer: "https://auth.example.com",
 	})
 	return f
@@ -110,7 +110,7 @@ func TestSignedTokensRotateAndRevokeLikeOpaqueOnes(t *testing.T) {
 func TestSignedModeStillTakesOpaqueTokensIssuedBefore(t *testing.T) {
 	f := newFixture(t)
 	res := f.login(t, "o1")
-	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{Apps: []string{"wxapp"}, Now: f.clock.Now, Signer: fakeSigner{}})
+	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"wxapp"}, Now: f.clock.Now, Signer: fakeSigner{}})
 	if _, err := f.svc.Verify(context.Background(), res.AccessToken); err != nil {
 		t.Errorf("opaque token after switching to jwt: %v", err)
 	}
@@ -136,7 +136,7 @@ func TestIntrospect(t *testing.T) {
 			t.Errorf("%s: %+v, %v", name, in, err)
 		}
 	}
-	f.clock.Add(DefaultOptions.AccessTTL)
+	f.clock.Add(DefaultAccessTTL)
 	if in, err := f.svc.Introspect(ctx, res.AccessToken); err != nil || in.Active {
 		t.Errorf("expired: %+v, %v", in, err)
 	}
@@ -156,7 +156,7 @@ func (c countingSigner) ParseAccessToken(token string, now time.Time) (*AccessCl
 func TestASignatureIsCheckedOnceWhileTheSessionIsAskedAgain(t *testing.T) {
 	f := newFixture(t)
 	parses := 0
-	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{Apps: []string{"wxapp"}, Now: f.clock.Now,
+	f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"wxapp"}, Now: f.clock.Now,
 		Signer: countingSigner{parses: &parses}})
 	ctx := context.Background()
 	res := f.login(t, "o1")

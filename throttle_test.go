@@ -70,7 +70,7 @@ var testLimits = ThrottleLimits{IPFailures: 5, IPWindow: 10 * time.Minute, OpenI
 func newThrottleFixture(t *testing.T, limits ThrottleLimits) *throttleFixture {
 	f := newFixture(t)
 	tf := &throttleFixture{fixture: f, wx: &countingWeChat{fakeWeChat: f.wx}, failures: newFakeFailures()}
-	f.svc = NewService(f.users, f.sessions, nil, tf.wx, Options{
+	f.svc = NewService(f.users, f.sessions, nil, tf.wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway,
 		Apps:     []string{"wxapp"},
 		Now:      f.clock.Now,
 		Failures: tf.failures,
@@ -257,7 +257,7 @@ func TestThrottleOff(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := newThrottleFixture(t, limits)
 			if name == "no counter" {
-				f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{Apps: []string{"wxapp"}, Now: f.clock.Now, Throttle: limits})
+				f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"wxapp"}, Now: f.clock.Now, Throttle: limits})
 			}
 			for range 20 {
 				if err := f.loginWith("203.0.113.1", ""); ErrorCode(err) != EInvalidCode {

@@ -13,6 +13,10 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/httpapi"
+	"github.com/miniauth/miniauth/jose"
+	"github.com/miniauth/miniauth/redis"
+	"github.com/miniauth/miniauth/wechat"
 )
 
 // Config is the whole configuration. The toml tags are also the environment
@@ -164,42 +168,45 @@ type Log struct {
 	Format string `toml:"format"` // json or text
 }
 
-// DefaultRedisWaitTimeout bounds a write's wait for replicas: a replica on
-// the same network acknowledges within milliseconds, and a request must not
-// hang on one that is gone.
-const DefaultRedisWaitTimeout = 500 * time.Millisecond
+// Defaults of the settings no other package has a default for.
+const (
+	DefaultAddr    = "127.0.0.1:8080"
+	DefaultDataDir = "./data"
+	// DefaultAuthBurst is the bucket of http.auth_rate, when that is set.
+	DefaultAuthBurst       = 20
+	DefaultShutdownTimeout = 15 * time.Second
+)
 
 // Default returns the configuration before any file or variable.
 func Default() Config {
 	return Config{
 		HTTP: HTTP{
-			Addr:            "127.0.0.1:8080",
-			BodyLimit:       64 << 10,
-			ShutdownTimeout: Duration{15 * time.Second},
+			Addr:            DefaultAddr,
+			BodyLimit:       httpapi.DefaultBodyLimit,
+			ShutdownTimeout: Duration{DefaultShutdownTimeout},
 			// No per-IP limit unless asked for: behind a proxy that is not
 			// in trusted_proxies every client shares one IP, and a default
 			// limit would turn away real users.
 			AuthRate:          0,
-			AuthBurst:         20,
+			AuthBurst:         DefaultAuthBurst,
 			MaxConns:          DefaultMaxConns,
 			ReadHeaderTimeout: Duration{DefaultReadHeaderTimeout},
 			IdleTimeout:       Duration{DefaultIdleTimeout},
 		},
-		Data: Data{Dir: "./data"},
+		Data: Data{Dir: DefaultDataDir},
 		DB:   DB{Timeout: Duration{miniauth.DefaultDBTimeout}},
 		Redis: Redis{RequireAOF: true, ClockSkew: Duration{miniauth.DefaultClockSkew},
-			WaitTimeout: Duration{DefaultRedisWaitTimeout}, Timeout: Duration{miniauth.DefaultRedisTimeout}},
-		WeChat: WeChat{BaseURL: "https://api.weixin.qq.com", Timeout: Duration{5 * time.Second}, TokenMode: "stable"},
+			WaitTimeout: Duration{redis.DefaultWaitTimeout}, Timeout: Duration{miniauth.DefaultRedisTimeout}},
+		WeChat: WeChat{BaseURL: wechat.DefaultBaseURL, Timeout: Duration{wechat.DefaultTimeout}, TokenMode: wechat.ModeStable},
 		Tokens: Tokens{
-			AccessTTL:  Duration{2 * time.Hour},
-			RefreshTTL: Duration{30 * 24 * time.Hour},
-			CacheTTL:   Duration{800 * time.Millisecond},
-			Format:     "opaque",
-			SigningAlg: "EdDSA",
-			// The same defaults as the jose package's.
-			KeyRotation: Duration{30 * 24 * time.Hour},
-			KeyReload:   Duration{time.Minute},
-			JWKSMaxAge:  Duration{10 * time.Minute},
+			AccessTTL:   Duration{miniauth.DefaultAccessTTL},
+			RefreshTTL:  Duration{miniauth.DefaultRefreshTTL},
+			CacheTTL:    Duration{miniauth.DefaultCacheTTL},
+			Format:      "opaque",
+			SigningAlg:  jose.DefaultAlgorithm,
+			KeyRotation: Duration{jose.DefaultRotation},
+			KeyReload:   Duration{jose.DefaultReloadInterval},
+			JWKSMaxAge:  Duration{jose.DefaultJWKSMaxAge},
 
 			RefreshReuseLeeway: Duration{miniauth.DefaultRefreshReuseLeeway},
 		},

@@ -4,6 +4,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/httpapi"
 )
 
 // Profile configures nicknames.
@@ -52,19 +55,17 @@ func (c *Config) readAWSCredentials(environ []string) {
 
 // Defaults of the profile settings.
 const (
-	DefaultAvatarMaxBytes     = 1 << 20
 	DefaultAvatarDecodeMemory = 256 << 20
-	DefaultAvatarStoreTimeout = 5 * time.Second
 	DefaultAvatarDecodeWait   = 20 * time.Second
 	minAvatarDecodeMemory     = 16 << 20
 )
 
 func defaultAvatar() Avatar {
 	return Avatar{
-		MaxBytes:     DefaultAvatarMaxBytes,
+		MaxBytes:     httpapi.DefaultAvatarMaxBytes,
 		DecodeMemory: DefaultAvatarDecodeMemory,
 		DecodeWait:   Duration{DefaultAvatarDecodeWait},
-		StoreTimeout: Duration{DefaultAvatarStoreTimeout},
+		StoreTimeout: Duration{miniauth.DefaultAvatarStoreTimeout},
 	}
 }
 

@@ -37,7 +37,9 @@ func newBenchServer(b *testing.B) *benchServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := miniauth.NewService(db.Users(), db.Sessions(), nil, wx, miniauth.Options{Apps: []string{wxsim.DevAppID}})
+	svc := miniauth.NewService(db.Users(), db.Sessions(), nil, wx, miniauth.Options{
+		CacheTTL: miniauth.DefaultCacheTTL, RefreshReuseLeeway: miniauth.DefaultRefreshReuseLeeway,
+		Apps: []string{wxsim.DevAppID}})
 	api, err := httpapi.New(httpapi.Options{Service: svc})
 	if err != nil {
 		b.Fatal(err)

@@ -53,6 +53,8 @@ func newTestAPI(t *testing.T) *testAPI {
 	}
 	users := &faultyUsers{Users: inmem.NewUsers()}
 	svc := miniauth.NewService(users, inmem.NewSessions(), nil, wx, miniauth.Options{
+		CacheTTL: miniauth.DefaultCacheTTL, RefreshReuseLeeway: miniauth.DefaultRefreshReuseLeeway,
+
 		Apps:     []string{wxsim.DevAppID},
 		WebLogin: miniauth.WebLoginOptions{Store: inmem.NewWebLogins(), Apps: []string{wxsim.DevAppID}, Codes: wx},
 		Events:   miniauth.EventOptions{Store: inmem.NewLoginEvents()},

@@ -40,7 +40,9 @@ func newWebLoginAPI(t *testing.T, mod func(*miniauth.WebLoginOptions, *httpapi.O
 	if mod != nil {
 		mod(&web, &opts)
 	}
-	svc := miniauth.NewService(db.Users(), db.Sessions(), nil, wx, miniauth.Options{Apps: []string{wxsim.DevAppID}, WebLogin: web})
+	svc := miniauth.NewService(db.Users(), db.Sessions(), nil, wx, miniauth.Options{
+		CacheTTL: miniauth.DefaultCacheTTL, RefreshReuseLeeway: miniauth.DefaultRefreshReuseLeeway,
+		Apps: []string{wxsim.DevAppID}, WebLogin: web})
 	opts.Service = svc
 	api, err := httpapi.New(opts)
 	if err != nil {

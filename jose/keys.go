@@ -31,7 +31,7 @@ const (
 	DefaultRotation       = 30 * 24 * time.Hour
 	DefaultReloadInterval = time.Minute
 	DefaultJWKSMaxAge     = 10 * time.Minute
-	DefaultAccessTTL      = 2 * time.Hour
+	DefaultAccessTTL      = miniauth.DefaultAccessTTL
 )
 
 // Options configures Keys. Store, Issuer and KeyEncryptionKey are required.

@@ -44,6 +44,13 @@ const (
 // DefaultBaseURL is WeChat's real API host.
 const DefaultBaseURL = "https://api.weixin.qq.com"
 
+// The defaults of Options.
+const (
+	DefaultTimeout       = 5 * time.Second // per call to WeChat
+	DefaultRefreshAhead  = 5 * time.Minute // an access token is renewed this long before it expires
+	DefaultTokenCacheTTL = 5 * time.Second // a node trusts its copy of the shared token this long
+)
+
 // maxTokenLen is the longest access token we accept, as WeChat asks callers
 // to be ready for.
 const maxTokenLen = 512
@@ -105,7 +112,7 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("wechat: base URL %q must be an http(s) URL with a host and no query", opts.BaseURL)
 	}
 	if opts.Timeout == 0 {
-		opts.Timeout = 5 * time.Second
+		opts.Timeout = DefaultTimeout
 	}
 	if opts.Timeout < 0 {
 		return nil, fmt.Errorf("wechat: timeout %v must be positive", opts.Timeout)
@@ -121,13 +128,13 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("wechat: token mode %q must be %q or %q", opts.TokenMode, ModeStable, ModeClassic)
 	}
 	if opts.RefreshAhead == 0 {
-		opts.RefreshAhead = 5 * time.Minute
+		opts.RefreshAhead = DefaultRefreshAhead
 	}
 	if opts.RefreshAhead < 0 {
 		return nil, fmt.Errorf("wechat: refresh ahead %v must be positive", opts.RefreshAhead)
 	}
 	if opts.TokenCacheTTL == 0 {
-		opts.TokenCacheTTL = 5 * time.Second
+		opts.TokenCacheTTL = DefaultTokenCacheTTL
 	}
 	if opts.TokenCacheTTL < 0 {
 		return nil, fmt.Errorf("wechat: token cache TTL %v must be positive", opts.TokenCacheTTL)

@@ -163,21 +163,20 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 	events := cfg.Events.Options()
 	events.Store = st.loginEvents
 	svc := miniauth.NewService(st.users, st.sessions, st.events, wx, miniauth.Options{
-		Apps:         plan.appIDs,
-		DefaultApp:   plan.defaultApp,
-		Providers:    providers,
-		Platforms:    plan.platforms(),
-		AccessTTL:    cfg.Tokens.AccessTTL.Duration,
-		RefreshTTL:   cfg.Tokens.RefreshTTL.Duration,
-		CacheTTL:     cacheTTL(cfg.Tokens.CacheTTL.Duration),
-		Failures:     st.failures,
-		Throttle:     cfg.Throttle.Limits(),
-		Signer:       signerOf(keys),
-		Issuer:       issuer,
-		Avatars:      avatars,
-		ContentCheck: cfg.Profile.ContentCheck,
-		// The configuration's 0 (off) is the service's negative.
-		RefreshReuseLeeway: cacheTTL(cfg.Tokens.RefreshReuseLeeway.Duration),
+		Apps:               plan.appIDs,
+		DefaultApp:         plan.defaultApp,
+		Providers:          providers,
+		Platforms:          plan.platforms(),
+		AccessTTL:          cfg.Tokens.AccessTTL.Duration,
+		RefreshTTL:         cfg.Tokens.RefreshTTL.Duration,
+		CacheTTL:           cfg.Tokens.CacheTTL.Duration,
+		Failures:           st.failures,
+		Throttle:           cfg.Throttle.Limits(),
+		Signer:             signerOf(keys),
+		Issuer:             issuer,
+		Avatars:            avatars,
+		ContentCheck:       cfg.Profile.ContentCheck,
+		RefreshReuseLeeway: cfg.Tokens.RefreshReuseLeeway.Duration,
 		Ledger:             st.ledger,
 		Boundary:           st.boundary,
 		WebLogin:           webLoginOptions(cfg, st, plan, wx),
@@ -294,15 +293,6 @@ func capConnections(ln net.Listener, maxConns int, logger *slog.Logger) *connlim
 		maxConns = fitted
 	}
 	return connlimit.New(ln, maxConns, connlimit.DefaultNewConnGrace)
-}
-
-// cacheTTL turns the configuration's "0 means off" into the service's
-// "negative means off" (for the cache TTL and the reuse leeway).
-func cacheTTL(d time.Duration) time.Duration {
-	if d == 0 {
-		return -1
-	}
-	return d
 }
 
 // wait serves until ctx ends, then shuts down gracefully.

@@ -62,3 +62,62 @@ func TestSessionsNeedUsers(t *testing.T) {
 		t.Error("sessions without users must be refused")
 	}
 }
+
+// Seeded events land with daily aggregates that count exactly them, and
+// each user that logged in successfully was created once.
+func TestSeededEventsMatchTheirAggregates(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, t.TempDir()+"/seed.db", sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now()
+	const users, events = 50, 3000
+	// A batch above the store's rows per statement, and days past one.
+	_, err = seed.Run(ctx, seed.Options{AppID: "wxseed", Users: users, Events: events, EventDays: 3, Batch: 1200,
+		UserStore: db, EventStore: db, Tokens: &bytes.Buffer{}, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	daily, err := db.LoginDailyCounts(ctx, "0000-00-00", "9999-99-99")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted, created, days := 0, 0, map[string]bool{}
+	for _, c := range daily {
+		counted += c.Count
+		created += c.NewUsers
+		days[c.Day] = true
+		if c.AppID != "wxseed" || c.Platform != miniauth.PlatformWeixin {
+			t.Errorf("aggregate row %+v", c)
+		}
+	}
+	stored, withLogin := 0, 0
+	page, err := db.ListUsers(ctx, miniauth.UserFilter{AppID: "wxseed", Limit: users})
+	if err != nil || len(page) != users {
+		t.Fatalf("users: %d, %v", len(page), err)
+	}
+	for _, u := range page {
+		evs, err := db.UserLoginEvents(ctx, u.ID, now.Add(time.Second), events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored += len(evs)
+		for _, e := range evs {
+			if e.Kind == miniauth.EventLogin && e.Result == miniauth.ResultOK {
+				withLogin++
+				break
+			}
+		}
+	}
+	if counted != events || stored != events {
+		t.Errorf("aggregates count %d events, the users hold %d, want %d", counted, stored, events)
+	}
+	if created != withLogin || created == 0 {
+		t.Errorf("aggregates count %d new users, %d users logged in", created, withLogin)
+	}
+	if len(days) < 3 {
+		t.Errorf("events over %d days, want 3 or 4", len(days))
+	}
+}

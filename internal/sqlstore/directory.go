@@ -18,7 +18,6 @@ var (
 
 const (
 	qCountUsers        = `SELECT COUNT(*) FROM users`
-	qCountNewUsers     = `SELECT COUNT(*) FROM users WHERE created_at >= ? AND created_at < ?`
 	qCountLiveSessions = `SELECT COUNT(*) FROM sessions WHERE refresh_expires_at > ?`
 	// maxCodePoint ends the range of a nickname prefix: in byte order
 	// (UTF-8, binary collations) no character sorts after it.
@@ -138,11 +137,6 @@ func mergePages(a, b []*miniauth.User, limit int) []*miniauth.User {
 // CountUsers counts every user: the console caches it.
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	return s.count(ctx, "count users", qCountUsers)
-}
-
-// CountNewUsers counts users created in [from, to), on users_created.
-func (s *Store) CountNewUsers(ctx context.Context, from, to time.Time) (int64, error) {
-	return s.count(ctx, "count new users", qCountNewUsers, s.t(from), s.t(to))
 }
 
 // CountLiveSessions counts sessions whose refresh token is still valid.

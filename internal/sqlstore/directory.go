@@ -90,8 +90,12 @@ func (s *Store) searchPage(ctx context.Context, match string, args []any, q mini
 		where = append(where, match)
 	}
 	if len(q.AppIDs) > 0 {
-		// A platform or an app: the users with an identity there.
-		where = append(where, `id IN (SELECT user_id FROM identities WHERE app_id IN (?`+
+		// A platform or an app: the users with an identity there, checked
+		// per user through identities_user while the users are walked
+		// newest first, so that a page stops after enough matches. (As
+		// "id IN (SELECT user_id …)", SQLite read every identity of the
+		// app and sorted their users: 0.9 s for 125,000 of a million.)
+		where = append(where, `EXISTS (SELECT 1 FROM identities i WHERE i.user_id = users.id AND i.app_id IN (?`+
 			strings.Repeat(`, ?`, len(q.AppIDs)-1)+`))`)
 		for _, a := range q.AppIDs {
 			args = append(args, a)

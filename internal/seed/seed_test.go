@@ -9,8 +9,13 @@ import (
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/internal/seed"
+	"github.com/miniauth/miniauth/internal/testserver"
+	"github.com/miniauth/miniauth/mysql"
+	"github.com/miniauth/miniauth/postgres"
 	"github.com/miniauth/miniauth/sqlite"
 )
+
+func TestMain(m *testing.M) { testserver.Main(m) }
 
 // Every seeded token finds its session by the service's hashing, and every
 // session its user; seeding twice into one database does not collide.
@@ -63,19 +68,51 @@ func TestSessionsNeedUsers(t *testing.T) {
 	}
 }
 
+// eventDB is what the events test needs of a database.
+type eventDB interface {
+	seed.UserInserter
+	seed.EventInserter
+	LoginDailyCounts(ctx context.Context, fromDay, toDay string) ([]miniauth.LoginDailyCount, error)
+	UserLoginEvents(ctx context.Context, userID string, before time.Time, limit int) ([]miniauth.LoginEvent, error)
+	ListUsers(ctx context.Context, f miniauth.UserFilter) ([]*miniauth.User, error)
+	Close() error
+}
+
+var eventBackends = []struct {
+	name string
+	open func(t *testing.T) (eventDB, error)
+}{
+	{"sqlite", func(t *testing.T) (eventDB, error) {
+		return sqlite.Open(context.Background(), t.TempDir()+"/seed.db", sqlite.Options{})
+	}},
+	{"postgres", func(t *testing.T) (eventDB, error) {
+		return postgres.Open(context.Background(), testserver.Postgres(t))
+	}},
+	{"mysql", func(t *testing.T) (eventDB, error) { return mysql.Open(context.Background(), testserver.MySQL(t)) }},
+}
+
 // Seeded events land with daily aggregates that count exactly them, and
-// each user that logged in successfully was created once.
+// each user that logged in successfully was created once, on every SQL
+// backend.
 func TestSeededEventsMatchTheirAggregates(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, t.TempDir()+"/seed.db", sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
+	for _, b := range eventBackends {
+		t.Run(b.name, func(t *testing.T) {
+			db, err := b.open(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			checkSeededEvents(t, db)
+		})
 	}
-	defer db.Close()
+}
+
+func checkSeededEvents(t *testing.T, db eventDB) {
+	ctx := context.Background()
 	now := time.Now()
 	const users, events = 50, 3000
 	// A batch above the store's rows per statement, and days past one.
-	_, err = seed.Run(ctx, seed.Options{AppID: "wxseed", Users: users, Events: events, EventDays: 3, Batch: 1200,
+	_, err := seed.Run(ctx, seed.Options{AppID: "wxseed", Users: users, Events: events, EventDays: 3, Batch: 1200,
 		UserStore: db, EventStore: db, Tokens: &bytes.Buffer{}, Now: now})
 	if err != nil {
 		t.Fatal(err)

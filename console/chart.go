@@ -15,6 +15,7 @@ type chart struct {
 	Total         int64
 	First, Last   string // the first and last day, under the axis
 	MaxY          int    // where the max line is drawn
+	Bad           bool   // a chart of failures, drawn in the failure colour
 }
 
 type bar struct {

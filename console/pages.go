@@ -74,6 +74,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, s *session) 
 		Logins:   dailyChart(d.Days, func(s miniauth.DailyStat) int { return s.Logins }),
 		Failed:   dailyChart(d.Days, failures),
 	}
+	data.Failed.Bad = true
 	if h.opts.Calls != nil {
 		data.ShowCalls = true
 		data.Calls, data.CallsSinceStart = h.opts.Calls.Last24h()

@@ -12,7 +12,6 @@ type ConsoleOptions struct {
 	Operators OperatorStore
 	Hasher    PasswordHasher
 	Directory UserDirectory
-	Logins    LoginHistory       // nil: no login history shown
 	Live      LiveSessionCounter // nil: live sessions not counted
 
 	SessionTTL  time.Duration // how long a console sign-in lasts
@@ -20,8 +19,6 @@ type ConsoleOptions struct {
 	Lockout     time.Duration // the failure window, and how long a lock lasts
 	// Deadline bounds every store call of the console.
 	Deadline Deadline
-	// Location is where the dashboard's days start; default time.Local.
-	Location *time.Location
 	Now      func() time.Time
 }
 
@@ -42,9 +39,6 @@ func (o ConsoleOptions) withDefaults() ConsoleOptions {
 	if o.Lockout <= 0 {
 		o.Lockout = DefaultConsoleLockout
 	}
-	if o.Location == nil {
-		o.Location = time.Local
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -57,7 +51,7 @@ func (o ConsoleOptions) withDefaults() ConsoleOptions {
 type Console struct {
 	svc   *Service // nil for the command line, which manages operators only
 	opts  ConsoleOptions
-	stats *dayCache
+	stats *totalsCache
 
 	dummyOnce sync.Once
 	dummyHash string // checked against for unknown names
@@ -67,7 +61,7 @@ type Console struct {
 // operators are managed (the command line).
 func NewConsole(svc *Service, opts ConsoleOptions) *Console {
 	opts = opts.withDefaults()
-	return &Console{svc: svc, opts: opts, stats: newDayCache()}
+	return &Console{svc: svc, opts: opts, stats: &totalsCache{}}
 }
 
 // Origin is who acts and from where, for the audit log.
@@ -182,12 +176,12 @@ func (c *Console) run(ctx context.Context, op string, fn func(context.Context) e
 // consolePurgeInterval is how often expired console sessions are deleted.
 const consolePurgeInterval = 10 * time.Minute
 
-// Run counts the dashboard's figures once at start when the console is
-// in use, so that its first page does not wait for them, then deletes expired console sessions every
-// consolePurgeInterval until ctx ends.
+// Run counts the dashboard's totals once at start when the console is in
+// use, so that its first page does not wait for them, then deletes expired
+// console sessions every consolePurgeInterval until ctx ends.
 func (c *Console) Run(ctx context.Context) {
 	if on, _ := c.Enabled(ctx); on && c.opts.Directory != nil {
-		if _, err := c.Dashboard(ctx); err != nil && c.svc != nil {
+		if _, _, err := c.stats.totals(ctx, c); err != nil && c.svc != nil {
 			c.svc.log.Warn("counting the console's dashboard", "err", err)
 		}
 	}

@@ -19,111 +19,54 @@ const slowFigureTTL = 10 * time.Second
 type Dashboard struct {
 	Users        int64
 	LiveSessions int64 // -1 when the session store cannot count them
-	NewUsers     []DayCount
-	Logins       []DayCount // nil without a login history
+	// Days are the last DashboardDays days, oldest first, today last.
+	Days []DailyStat
+	// Failures are the failed logins and refreshes of those days by code
+	// and platform, largest first.
+	Failures []FailureStat
 }
 
-// Dashboard returns the figures of the dashboard. Past days are counted
-// once and kept (they do not change); today is counted on every call
-// through the indexes on creation times; the totals are at most
-// slowFigureTTL old.
+// Dashboard returns the figures of the dashboard. The charts read the
+// daily aggregates of the login events (a few rows per app and day,
+// however many events there are); the totals are at most slowFigureTTL old.
 func (c *Console) Dashboard(ctx context.Context) (*Dashboard, error) {
 	d := &Dashboard{LiveSessions: -1}
 	var err error
 	if d.Users, d.LiveSessions, err = c.stats.totals(ctx, c); err != nil {
 		return nil, err
 	}
-	days := c.days()
-	if d.NewUsers, err = c.perDay(ctx, "users", days, c.opts.Directory.CountNewUsers); err != nil {
+	now := c.opts.Now()
+	if d.Days, err = c.svc.DailyLoginStats(ctx, now.AddDate(0, 0, 1-DashboardDays), now); err != nil {
 		return nil, err
 	}
-	if c.opts.Logins != nil {
-		if d.Logins, err = c.perDay(ctx, "logins", days, c.opts.Logins.CountLogins); err != nil {
-			return nil, err
-		}
-	}
+	d.Failures = sumFailures(d.Days)
 	return d, nil
 }
 
-// days returns the starts of the dashboard's days, oldest first, and the
-// start of tomorrow last.
-func (c *Console) days() []time.Time {
-	now := c.opts.Now().In(c.opts.Location)
-	y, m, d := now.Date()
-	days := make([]time.Time, DashboardDays+1)
-	for i := range days {
-		days[i] = time.Date(y, m, d-DashboardDays+1+i, 0, 0, 0, 0, c.opts.Location)
-	}
-	return days
-}
-
-func (c *Console) perDay(ctx context.Context, kind string, days []time.Time,
-	count func(ctx context.Context, from, to time.Time) (int64, error)) ([]DayCount, error) {
-	out := make([]DayCount, 0, len(days)-1)
-	today := len(days) - 2
-	for i, day := range days[:len(days)-1] {
-		n, ok := c.stats.day(kind, day)
-		if !ok || i == today {
-			var err error
-			n, err = call(ctx, c.opts.Deadline, "count per day", func(ctx context.Context) (int64, error) {
-				return count(ctx, day, days[i+1])
-			})
-			if err != nil {
-				return nil, err
-			}
-			if i != today {
-				c.stats.keepDay(kind, day, n)
-			}
+// sumFailures adds up the days' failures by code and platform.
+func sumFailures(days []DailyStat) []FailureStat {
+	var out []FailureStat
+	for _, d := range days {
+		for _, f := range d.Failures {
+			out = addFailure(out, f.Code, f.Platform, f.Count)
 		}
-		out = append(out, DayCount{Day: day, Count: n})
 	}
-	c.stats.forgetBefore(days[0])
-	return out, nil
+	sortFailures(out)
+	return out
 }
 
-// dayCache keeps the counts of past days and the slow totals.
-type dayCache struct {
+// totalsCache keeps the slow totals.
+type totalsCache struct {
 	mu        sync.Mutex
-	past      map[dayKey]int64
 	users     int64
 	live      int64
 	countedAt time.Time
 	counting  bool
 }
 
-type dayKey struct {
-	kind string
-	day  int64 // Unix seconds of the day's start
-}
-
-func newDayCache() *dayCache { return &dayCache{past: map[dayKey]int64{}} }
-
-func (d *dayCache) day(kind string, day time.Time) (int64, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n, ok := d.past[dayKey{kind, day.Unix()}]
-	return n, ok
-}
-
-func (d *dayCache) keepDay(kind string, day time.Time, n int64) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.past[dayKey{kind, day.Unix()}] = n
-}
-
-func (d *dayCache) forgetBefore(t time.Time) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for k := range d.past {
-		if k.day < t.Unix() {
-			delete(d.past, k)
-		}
-	}
-}
-
 // totals returns the counted totals: counted now the first time, then
 // counted again in the background once older than slowFigureTTL.
-func (d *dayCache) totals(ctx context.Context, c *Console) (users, live int64, err error) {
+func (d *totalsCache) totals(ctx context.Context, c *Console) (users, live int64, err error) {
 	d.mu.Lock()
 	first := d.countedAt.IsZero()
 	stale := !first && c.opts.Now().Sub(d.countedAt) > slowFigureTTL && !d.counting
@@ -150,7 +93,7 @@ func (d *dayCache) totals(ctx context.Context, c *Console) (users, live int64, e
 
 // count counts the totals, under a deadline of minutes rather than of a
 // request: a count of millions of rows takes longer, and it runs once.
-func (d *dayCache) count(ctx context.Context, c *Console) (int64, int64, error) {
+func (d *totalsCache) count(ctx context.Context, c *Console) (int64, int64, error) {
 	defer func() { d.mu.Lock(); d.counting = false; d.mu.Unlock() }()
 	var users, live int64 = 0, -1
 	err := c.opts.Deadline.run(ctx, purgeTimeout, "count the console's totals", func(ctx context.Context) error {
@@ -183,16 +126,21 @@ func (c *Console) SearchUsers(ctx context.Context, q UserQuery) ([]*User, error)
 type UserDetail struct {
 	User     *User
 	Sessions []*Session
-	Logins   []LoginRecord
+	// Logins are the user's latest login events (before the page's
+	// position, when paging), newest first.
+	Logins []LoginEvent
+	// Older is the position of the next page of Logins; zero on the last.
+	Older time.Time
 }
 
-// UserLoginsShown is how many of a user's latest logins the console shows.
+// UserLoginsShown is how many of a user's login events a page shows.
 const UserLoginsShown = 50
 
-// UserDetail returns a user with their live sessions and latest logins.
+// UserDetail returns a user with their live sessions and their login
+// events before before (zero: the latest).
 //
 // Errors: ENotFound, EUpstreamUnavailable.
-func (c *Console) UserDetail(ctx context.Context, id string) (*UserDetail, error) {
+func (c *Console) UserDetail(ctx context.Context, id string, before time.Time) (*UserDetail, error) {
 	if !ValidID(id) {
 		return nil, Errorf(ENotFound, "user not found")
 	}
@@ -204,12 +152,13 @@ func (c *Console) UserDetail(ctx context.Context, id string) (*UserDetail, error
 	if d.Sessions, err = c.svc.UserSessions(ctx, id); err != nil {
 		return nil, err
 	}
-	if c.opts.Logins != nil {
-		d.Logins, err = call(ctx, c.opts.Deadline, "user logins", func(ctx context.Context) ([]LoginRecord, error) {
-			return c.opts.Logins.UserLogins(ctx, id, UserLoginsShown)
-		})
+	if d.Logins, err = c.svc.UserLogins(ctx, id, before, UserLoginsShown); err != nil {
+		return nil, err
 	}
-	return d, err
+	if len(d.Logins) == UserLoginsShown {
+		d.Older = d.Logins[len(d.Logins)-1].At
+	}
+	return d, nil
 }
 
 // RevokeSession ends one session of a user on every node, and audits it.

@@ -19,12 +19,6 @@ type UserQuery struct {
 	Limit          int // 0: a default chosen by the store (at most 100)
 }
 
-// DayCount is how many of something happened on the day starting at Day.
-type DayCount struct {
-	Day   time.Time
-	Count int64
-}
-
 // UserDirectory answers the console's questions about users. Every query
 // goes through an index; none counts the whole table on a page load except
 // CountUsers, which the console caches. Implementations: sqlite, postgres,
@@ -34,8 +28,6 @@ type UserDirectory interface {
 	SearchUsers(ctx context.Context, q UserQuery) ([]*User, error)
 	// CountUsers returns how many users exist.
 	CountUsers(ctx context.Context) (int64, error)
-	// CountNewUsers returns how many users were created in [from, to).
-	CountNewUsers(ctx context.Context, from, to time.Time) (int64, error)
 }
 
 // LiveSessionCounter counts the sessions whose refresh token has not
@@ -43,24 +35,4 @@ type UserDirectory interface {
 // (the console then shows no figure).
 type LiveSessionCounter interface {
 	CountLiveSessions(ctx context.Context, now time.Time) (int64, error)
-}
-
-// LoginRecord is one login (or refresh, or failure) as the console shows it.
-type LoginRecord struct {
-	At        time.Time
-	UserID    string
-	AppID     string
-	Kind      string // login, refresh, logout
-	Result    string // "ok" or an error code
-	IP        string
-	UserAgent string
-}
-
-// LoginHistory is what the console reads of the record of logins: a
-// user's latest logins and the logins of a day.
-type LoginHistory interface {
-	// UserLogins returns the user's latest records, newest first.
-	UserLogins(ctx context.Context, userID string, limit int) ([]LoginRecord, error)
-	// CountLogins returns how many logins happened in [from, to).
-	CountLogins(ctx context.Context, from, to time.Time) (int64, error)
 }

@@ -136,7 +136,7 @@ func (l *eventLog) drain(batch []LoginEvent) {
 func (l *eventLog) write(batch []LoginEvent) []LoginEvent {
 	ctx, cancel := context.WithTimeout(context.Background(), eventWriteTimeout)
 	defer cancel()
-	if err := l.opts.Store.RecordLoginEvents(ctx, batch, dailyCounts(batch, l.opts.DayZone)); err != nil {
+	if err := l.opts.Store.RecordLoginEvents(ctx, batch, DailyCounts(batch, l.opts.DayZone)); err != nil {
 		l.failed.Add(uint64(len(batch)))
 		l.log.Warn("recording login events", "events", len(batch), "err", err)
 	}
@@ -145,7 +145,7 @@ func (l *eventLog) write(batch []LoginEvent) []LoginEvent {
 
 // dailyCounts aggregates a batch into one row per key, sorted, so that
 // concurrent writers upsert the rows in one order and never deadlock.
-func dailyCounts(batch []LoginEvent, zone *time.Location) []LoginDailyCount {
+func DailyCounts(batch []LoginEvent, zone *time.Location) []LoginDailyCount {
 	type key struct{ day, app, platform, kind, result string }
 	counts := map[key]*LoginDailyCount{}
 	for _, e := range batch {

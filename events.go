@@ -179,15 +179,22 @@ func foldDailyCounts(days []string, rows []LoginDailyCount) []DailyStat {
 		}
 	}
 	for i := range stats {
-		f := stats[i].Failures
-		sort.Slice(f, func(a, b int) bool {
-			if f[a].Count != f[b].Count {
-				return f[a].Count > f[b].Count
-			}
-			return f[a].Code+f[a].Platform < f[b].Code+f[b].Platform
-		})
+		sortFailures(stats[i].Failures)
 	}
 	return stats
+}
+
+// sortFailures orders failures largest first, then by code and platform.
+func sortFailures(f []FailureStat) {
+	sort.Slice(f, func(a, b int) bool {
+		if f[a].Count != f[b].Count {
+			return f[a].Count > f[b].Count
+		}
+		if f[a].Code != f[b].Code {
+			return f[a].Code < f[b].Code
+		}
+		return f[a].Platform < f[b].Platform
+	})
 }
 
 func addFailure(fs []FailureStat, code, platform string, n int) []FailureStat {

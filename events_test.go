@@ -179,7 +179,7 @@ func TestDailyCountsAggregateAndSort(t *testing.T) {
 		{At: t0, Kind: EventLogin, AppID: "b", Platform: "qq", Result: ResultOK},
 		{At: t0.Add(-2 * time.Hour), Kind: EventLogin, AppID: "b", Platform: "qq", Result: ResultOK},
 	}
-	got := dailyCounts(batch, shanghai)
+	got := DailyCounts(batch, shanghai)
 	want := []LoginDailyCount{
 		{Day: "2026-03-01", AppID: "b", Platform: "qq", Kind: EventLogin, Result: ResultOK, Count: 1},
 		{Day: "2026-03-02", AppID: "a", Platform: "weixin", Kind: EventLogin, Result: EInvalidCode, Count: 1},

@@ -15,6 +15,7 @@ type chart struct {
 	Total         int64
 	First, Last   string // the first and last day, under the axis
 	MaxY          int    // where the max line is drawn
+	Bad           bool   // a chart of failures, drawn in the failure colour
 }
 
 type bar struct {
@@ -31,7 +32,22 @@ const (
 	chartGap    = 2
 )
 
-func newChart(days []miniauth.DayCount) *chart {
+// dayValue is one day's bar: the day (YYYY-MM-DD) and its count.
+type dayValue struct {
+	Day   string
+	Count int64
+}
+
+// dailyChart charts one figure of each day.
+func dailyChart(days []miniauth.DailyStat, figure func(miniauth.DailyStat) int) *chart {
+	values := make([]dayValue, len(days))
+	for i, d := range days {
+		values[i] = dayValue{Day: d.Day, Count: int64(figure(d))}
+	}
+	return newChart(values)
+}
+
+func newChart(days []dayValue) *chart {
 	c := &chart{Width: chartWidth, Height: chartHeight, MaxY: chartTop}
 	if len(days) == 0 {
 		return c
@@ -50,11 +66,18 @@ func newChart(days []miniauth.DayCount) *chart {
 		if d.Count > 0 {
 			h = max(h, 1) // a day with logins is never invisible
 		}
-		day := d.Day.Format("2006-01-02")
 		c.Bars = append(c.Bars, bar{X: i*slot + chartGap/2, Y: chartHeight - h, W: slot - chartGap, H: h,
-			Label: day + ": " + strconv.FormatInt(d.Count, 10), Value: d.Count})
+			Label: d.Day + ": " + strconv.FormatInt(d.Count, 10), Value: d.Count})
 	}
-	c.First = days[0].Day.Format("01-02")
-	c.Last = days[len(days)-1].Day.Format("01-02")
+	c.First = monthDay(days[0].Day)
+	c.Last = monthDay(days[len(days)-1].Day)
 	return c
+}
+
+// monthDay is MM-DD of a YYYY-MM-DD day.
+func monthDay(day string) string {
+	if len(day) == len("2006-01-02") {
+		return day[5:]
+	}
+	return day
 }

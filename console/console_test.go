@@ -1,9 +1,9 @@
 package console
 
 import (
+	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/miniauth/miniauth"
 )
@@ -66,12 +66,11 @@ func TestThousands(t *testing.T) {
 }
 
 func TestChartScalesToTheTallestDay(t *testing.T) {
-	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	var days []miniauth.DayCount
-	for i, n := range []int64{0, 1, 1000} {
-		days = append(days, miniauth.DayCount{Day: day.AddDate(0, 0, i), Count: n})
+	var days []miniauth.DailyStat
+	for i, n := range []int{0, 1, 1000} {
+		days = append(days, miniauth.DailyStat{Day: fmt.Sprintf("2026-11-%02d", i+1), Logins: n, NewUsers: 7})
 	}
-	c := newChart(days)
+	c := dailyChart(days, func(d miniauth.DailyStat) int { return d.Logins })
 	if c.Max != 1000 || c.Total != 1001 || len(c.Bars) != 3 {
 		t.Fatalf("%+v", c)
 	}

@@ -57,10 +57,10 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, s *session) {
 
 type dashboardData struct {
 	*miniauth.Dashboard
-	NewUsers, Logins *chart
-	Calls            []CallCount
-	CallsSinceStart  bool
-	ShowCalls        bool
+	NewUsers, Logins, Failed *chart
+	Calls                    []CallCount
+	CallsSinceStart          bool
+	ShowCalls                bool
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, s *session) {
@@ -69,15 +69,26 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, s *session) 
 		h.fail(w, r, err)
 		return
 	}
-	data := dashboardData{Dashboard: d, NewUsers: newChart(d.NewUsers)}
-	if d.Logins != nil {
-		data.Logins = newChart(d.Logins)
+	data := dashboardData{Dashboard: d,
+		NewUsers: dailyChart(d.Days, func(s miniauth.DailyStat) int { return s.NewUsers }),
+		Logins:   dailyChart(d.Days, func(s miniauth.DailyStat) int { return s.Logins }),
+		Failed:   dailyChart(d.Days, failures),
 	}
+	data.Failed.Bad = true
 	if h.opts.Calls != nil {
 		data.ShowCalls = true
 		data.Calls, data.CallsSinceStart = h.opts.Calls.Last24h()
 	}
 	h.render(w, r, http.StatusOK, "dashboard", h.withSession(s, "dashboard", data))
+}
+
+// failures is how many logins and refreshes failed on a day.
+func failures(d miniauth.DailyStat) int {
+	n := 0
+	for _, f := range d.Failures {
+		n += f.Count
+	}
+	return n
 }
 
 type usersData struct {
@@ -184,15 +195,28 @@ func (h *Handler) platformOf() map[string]string {
 type userData struct {
 	*miniauth.UserDetail
 	Platform string
+	Older    string // the next page of the login history; empty on the last
 }
 
 func (h *Handler) user(w http.ResponseWriter, r *http.Request, s *session) {
-	d, err := h.c.UserDetail(r.Context(), r.PathValue("id"))
+	var before time.Time
+	if b := r.URL.Query().Get("before"); b != "" {
+		t, err := time.Parse(time.RFC3339Nano, b)
+		if err != nil {
+			h.fail(w, r, miniauth.Errorf(miniauth.EInvalidRequest, "before is not a position in the history"))
+			return
+		}
+		before = t
+	}
+	d, err := h.c.UserDetail(r.Context(), r.PathValue("id"), before)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	data := userData{UserDetail: d, Platform: h.platformOf()[d.User.AppID]}
+	if !d.Older.IsZero() {
+		data.Older = Prefix + "users/" + url.PathEscape(d.User.ID) + "?before=" + url.QueryEscape(d.Older.Format(time.RFC3339Nano)) + "#logins"
+	}
 	h.render(w, r, http.StatusOK, "user", h.withSession(s, "users", data))
 }
 

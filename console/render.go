@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -31,7 +32,15 @@ var funcs = template.FuncMap{
 		}
 		return t.Local().Format("2006-01-02 15:04:05")
 	},
-	"num":   thousands,
+	"num": func(n any) string {
+		switch n := n.(type) {
+		case int:
+			return thousands(int64(n))
+		case int64:
+			return thousands(n)
+		}
+		return fmt.Sprint(n)
+	},
 	"short": func(s string, n int) string { return shorten(s, n) },
 }
 

@@ -1,6 +1,7 @@
 // The operators' console in headless Chromium, against a real dev-mode
 // node: sign in, wrong password, lockout, the dashboard's charts, search,
-// revoke, disable, the audit log, CSRF, Chinese and English. Screenshots of
+// revoke, disable, the login history, the audit log, CSRF, Chinese and
+// English. Screenshots of
 // every page go to e2e/artifacts/ (printed at the end): look at them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +55,19 @@ async function shot(page, name) {
   shots.push(file);
 }
 
+// loginHistory opens a user's page until its history has n rows, and
+// returns them.
+async function loginHistory(page, userID, n) {
+  for (let tries = 0; ; tries++) {
+    await page.goto(base + '/admin/users/' + userID);
+    const rows = await page.$$eval('#logins tr[data-kind]', (trs) => trs.map((tr) => ({
+      kind: tr.dataset.kind, result: tr.dataset.result, cells: [...tr.cells].map((td) => td.textContent.trim()),
+    })));
+    if (rows.length >= n || tries === 50) return rows;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function signIn(page, name, password) {
   await page.goto(base + '/admin/signin');
   await page.fill('input[name=name]', name);
@@ -95,7 +109,7 @@ test('dashboard, search, revoke, disable, audit and CSRF in English', async () =
   assert.equal(await signIn(page, 'admin', PASSWORD), 303);
 
   // Charts with data: 30 bars each, some of them tall.
-  for (const id of ['#chart-new-users', '#chart-logins']) {
+  for (const id of ['#chart-new-users', '#chart-logins', '#chart-failures']) {
     const values = await page.$$eval(`${id} rect.bar`, (bars) => bars.map((b) => Number(b.dataset.value)));
     assert.equal(values.length, 30, id);
     assert.ok(values.filter((v) => v > 0).length >= 29, `${id}: ${values}`);
@@ -147,6 +161,15 @@ test('dashboard, search, revoke, disable, audit and CSRF in English', async () =
   assert.equal(blocked.status, 403);
   assert.equal(blocked.json.error.code, 'user_blocked');
 
+  // bob's login history shows the refused login above his first one, with
+  // its code, app, platform and address (events reach the database in batches).
+  const history = await loginHistory(page, bob.user.id, 2);
+  assert.deepEqual(history.map((r) => [r.kind, r.result]), [['login', 'user_blocked'], ['login', 'ok']]);
+  for (const r of history) {
+    assert.deepEqual([r.cells[3], r.cells[4], r.cells[5]], ['wxdevappid0000000', 'weixin', '127.0.0.1']);
+  }
+  await shot(page, 'user-history-en');
+
   // A POST without the CSRF token is refused, from the console's own page.
   const [status, body] = await page.evaluate(async (url) => {
     const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
@@ -179,6 +202,10 @@ test('Chinese by Accept-Language, and the switch to English', async () => {
   await page.goto(base + '/admin/users/' + alice.user.id);
   assert.match(await page.textContent('#sessions h2'), /会话/);
   await shot(page, 'user-zh');
+  const history = await loginHistory(page, bob.user.id, 2);
+  assert.match(await page.textContent('#logins h2'), /登录记录/);
+  assert.deepEqual(history.map((r) => [r.cells[1], r.cells[2]]), [['登录', 'user_blocked'], ['登录', '成功']]);
+  await shot(page, 'user-history-zh');
   await page.goto(base + '/admin/audit');
   await shot(page, 'audit-zh');
   await Promise.all([page.waitForNavigation(), page.click('a.lang')]);

@@ -219,6 +219,3 @@ func (db *DB) Directory() miniauth.UserDirectory { return db.Store }
 
 // LiveSessions counts the live sessions kept in the database.
 func (db *DB) LiveSessions() miniauth.LiveSessionCounter { return db.Store }
-
-// SessionLogins returns the login history read from the sessions table.
-func (db *DB) SessionLogins() miniauth.LoginHistory { return db.Store.SessionLogins() }

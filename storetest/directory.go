@@ -91,8 +91,4 @@ func TestUserDirectory(t *testing.T, open func(t *testing.T) DirectoryStores) {
 	if n, err := st.Directory.CountUsers(c); n != 9 || err != nil {
 		t.Fatalf("count users: %d, %v", n, err)
 	}
-	n, err := st.Directory.CountNewUsers(c, base.Add(2*time.Minute), base.Add(5*time.Minute))
-	if n != 3 || err != nil {
-		t.Fatalf("new users in [2m, 5m): %d, %v; want 3 (from inclusive, to exclusive)", n, err)
-	}
 }

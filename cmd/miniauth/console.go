@@ -20,7 +20,6 @@ func newConsole(cfg config.Config, svc *miniauth.Service, cs consoleStores) *min
 		Operators:   cs.operators,
 		Hasher:      argon2id.New(cfg.Console.PasswordParams()),
 		Directory:   cs.directory,
-		Logins:      cs.logins,
 		Live:        cs.live,
 		SessionTTL:  cfg.Console.SessionTTL.Duration,
 		MaxFailures: cfg.Console.MaxFailures,

@@ -17,8 +17,8 @@ import (
 	"github.com/miniauth/miniauth/wxsim"
 )
 
-// seedCommand fills a database with users and live sessions for the bench
-// (hidden: a tool for measuring, not for running the service).
+// seedCommand fills a database with users, live sessions and login events
+// for the benches (hidden: a tool for measuring, not for running the service).
 func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -28,6 +28,8 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	o := seed.Options{AppID: wxsim.DevAppID}
 	fs.IntVar(&o.Users, "users", 10_000_000, "users to create")
 	fs.IntVar(&o.Sessions, "sessions", 1_000_000, "live sessions to create, spread over the first users")
+	fs.IntVar(&o.Events, "events", 0, "login events to create over the users, with their daily aggregates")
+	fs.IntVar(&o.EventDays, "event-days", seed.DefaultEventDays, "days the events span, ending now")
 	fs.IntVar(&o.Batch, "batch", seed.DefaultBatch, "rows per transaction")
 	if err := fs.Parse(args); err != nil || *dir == "" {
 		if err == nil {
@@ -56,6 +58,7 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	o.UserStore = users
 	o.SessionStore, _ = database.(seed.SessionInserter)
+	o.EventStore = database.LoginEvents()
 	if *redisURL != "" {
 		rc, err := redis.Open(ctx, *redisURL, redis.Options{Logger: logger})
 		if err != nil {
@@ -73,7 +76,8 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	o.Now = time.Now()
 	o.Progress = progressPrinter(stdout)
 
-	fmt.Fprintf(stdout, "seeding %d users and %d sessions into %s (sessions: %s)\n", o.Users, o.Sessions, kind, orDefault(*redisURL, "the database"))
+	fmt.Fprintf(stdout, "seeding %d users, %d sessions and %d login events into %s (sessions: %s)\n",
+		o.Users, o.Sessions, o.Events, kind, orDefault(*redisURL, "the database"))
 	report, err := seed.Run(ctx, o)
 	if err != nil {
 		return err
@@ -81,13 +85,14 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := tokens.Close(); err != nil {
 		return err
 	}
-	total := report.UsersTime + report.SessionsTime
-	fmt.Fprintf(stdout, "users: %d in %v (%.0f/s); sessions: %d in %v (%.0f/s); total %v\n",
+	total := report.UsersTime + report.SessionsTime + report.EventsTime
+	fmt.Fprintf(stdout, "users: %d in %v (%.0f/s); sessions: %d in %v (%.0f/s); events: %d in %v (%.0f/s); total %v\n",
 		report.Users, report.UsersTime.Round(time.Second/10), perSecond(report.Users, report.UsersTime),
 		report.Sessions, report.SessionsTime.Round(time.Second/10), perSecond(report.Sessions, report.SessionsTime),
+		report.Events, report.EventsTime.Round(time.Second/10), perSecond(report.Events, report.EventsTime),
 		total.Round(time.Second/10))
 	return seed.WriteManifest(*dir, seed.Manifest{
-		DB: cfg.DatabaseURL(), Redis: *redisURL, AppID: o.AppID, Users: report.Users, Sessions: report.Sessions,
+		DB: cfg.DatabaseURL(), Redis: *redisURL, AppID: o.AppID, Users: report.Users, Sessions: report.Sessions, Events: report.Events,
 		ExpiresAt: o.Now.Add(seed.DefaultSessionTTL), Seconds: total.Seconds(),
 	})
 }

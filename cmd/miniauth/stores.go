@@ -29,7 +29,6 @@ type database interface {
 	Operators() miniauth.OperatorStore
 	Directory() miniauth.UserDirectory
 	LiveSessions() miniauth.LiveSessionCounter
-	SessionLogins() miniauth.LoginHistory
 	WebLogins() miniauth.WebLoginStore
 	LoginEvents() miniauth.LoginEventStore
 	Ping(ctx context.Context) error
@@ -158,19 +157,19 @@ func wrapOpen(kind string, err error) error {
 }
 
 // consoleStores are what the console reads and writes, all in the SQL
-// database. Live sessions and the login history are read from the sessions
-// table, so only when sessions are kept there.
+// database. Live sessions are counted in the sessions table, so only when
+// sessions are kept there; the login history and the charts come from the
+// login events, which are always in the database, through the service.
 type consoleStores struct {
 	operators miniauth.OperatorStore
 	directory miniauth.UserDirectory
 	live      miniauth.LiveSessionCounter // nil with Redis
-	logins    miniauth.LoginHistory       // nil with Redis
 }
 
 func consoleStoresOf(db database, sqlSessions bool) consoleStores {
 	c := consoleStores{operators: db.Operators(), directory: db.Directory()}
 	if sqlSessions {
-		c.live, c.logins = db.LiveSessions(), db.SessionLogins()
+		c.live = db.LiveSessions()
 	}
 	return c
 }

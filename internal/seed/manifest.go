@@ -23,8 +23,9 @@ type Manifest struct {
 	AppID     string    `json:"appid"`
 	Users     int       `json:"users"`
 	Sessions  int       `json:"sessions"`
-	ExpiresAt time.Time `json:"expires_at"` // when the seeded tokens stop working
-	Seconds   float64   `json:"seconds"`    // how long the seed took
+	Events    int       `json:"events,omitempty"` // login events
+	ExpiresAt time.Time `json:"expires_at"`       // when the seeded tokens stop working
+	Seconds   float64   `json:"seconds"`          // how long the seed took
 }
 
 // WriteManifest writes dir/seed.json.

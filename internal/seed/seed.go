@@ -45,7 +45,11 @@ type Options struct {
 	AppID    string
 	Users    int // users to create
 	Sessions int // live sessions, spread over the first users (at least one user)
-	Batch    int // rows per batch, default DefaultBatch
+	// Events are login events over the users, spread over EventDays days
+	// ending at Now (default DefaultEventDays), with their daily aggregates.
+	Events    int
+	EventDays int
+	Batch     int // rows per batch, default DefaultBatch
 	// SessionTTL is how long the seeded tokens stay valid, so that one seed
 	// serves many runs. Default DefaultSessionTTL.
 	SessionTTL time.Duration
@@ -53,6 +57,7 @@ type Options struct {
 
 	UserStore    UserInserter
 	SessionStore SessionInserter
+	EventStore   EventInserter
 	// Tokens receives the plain access token of every session, one a line.
 	Tokens io.Writer
 	// Progress, when set, is told after every batch.
@@ -61,8 +66,8 @@ type Options struct {
 
 // Report says what was written and how long it took.
 type Report struct {
-	Users, Sessions         int
-	UsersTime, SessionsTime time.Duration
+	Users, Sessions, Events             int
+	UsersTime, SessionsTime, EventsTime time.Duration
 }
 
 // Run writes the users, then the sessions.
@@ -76,8 +81,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	if o.Sessions > 0 && o.Users <= 0 {
-		return Report{}, fmt.Errorf("seed: %d sessions need at least one user", o.Sessions)
+	if (o.Sessions > 0 || o.Events > 0) && o.Users <= 0 {
+		return Report{}, fmt.Errorf("seed: sessions and events need at least one user")
 	}
 	g := newGenerator(o)
 	var r Report
@@ -91,6 +96,11 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return r, err
 	}
 	r.Sessions, r.SessionsTime = o.Sessions, time.Since(start)
+	start = time.Now()
+	if err := g.events(ctx); err != nil {
+		return r, err
+	}
+	r.Events, r.EventsTime = o.Events, time.Since(start)
 	return r, nil
 }
 
@@ -204,6 +214,17 @@ func (g *generator) session(i int) (*miniauth.Session, string) {
 		AccessExpiresAt:  g.o.Now.Add(g.o.SessionTTL),
 		RefreshExpiresAt: g.o.Now.Add(g.o.SessionTTL),
 	}, access
+}
+
+// events seeds the login events over the users, all of one app.
+func (g *generator) events(ctx context.Context) error {
+	return SeedEvents(ctx, Events{
+		Count: g.o.Events, Days: g.o.EventDays, Users: g.o.Users, Now: g.o.Now, Batch: g.o.Batch, Store: g.o.EventStore,
+		User: func(i int) EventUser {
+			return EventUser{ID: g.id(g.userCreated(i), userKind, i), AppID: g.o.AppID, Platform: miniauth.PlatformWeixin}
+		},
+		Progress: func(done, total int) { g.progress("events", done, total) },
+	})
 }
 
 func (g *generator) progress(what string, done, total int) {

@@ -18,7 +18,6 @@ var (
 
 const (
 	qCountUsers        = `SELECT COUNT(*) FROM users`
-	qCountNewUsers     = `SELECT COUNT(*) FROM users WHERE created_at >= ? AND created_at < ?`
 	qCountLiveSessions = `SELECT COUNT(*) FROM sessions WHERE refresh_expires_at > ?`
 	// maxCodePoint ends the range of a nickname prefix: in byte order
 	// (UTF-8, binary collations) no character sorts after it.
@@ -91,8 +90,12 @@ func (s *Store) searchPage(ctx context.Context, match string, args []any, q mini
 		where = append(where, match)
 	}
 	if len(q.AppIDs) > 0 {
-		// A platform or an app: the users with an identity there.
-		where = append(where, `id IN (SELECT user_id FROM identities WHERE app_id IN (?`+
+		// A platform or an app: the users with an identity there, checked
+		// per user through identities_user while the users are walked
+		// newest first, so that a page stops after enough matches. (As
+		// "id IN (SELECT user_id …)", SQLite read every identity of the
+		// app and sorted their users: 0.9 s for 125,000 of a million.)
+		where = append(where, `EXISTS (SELECT 1 FROM identities i WHERE i.user_id = users.id AND i.app_id IN (?`+
 			strings.Repeat(`, ?`, len(q.AppIDs)-1)+`))`)
 		for _, a := range q.AppIDs {
 			args = append(args, a)
@@ -138,11 +141,6 @@ func mergePages(a, b []*miniauth.User, limit int) []*miniauth.User {
 // CountUsers counts every user: the console caches it.
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	return s.count(ctx, "count users", qCountUsers)
-}
-
-// CountNewUsers counts users created in [from, to), on users_created.
-func (s *Store) CountNewUsers(ctx context.Context, from, to time.Time) (int64, error) {
-	return s.count(ctx, "count new users", qCountNewUsers, s.t(from), s.t(to))
 }
 
 // CountLiveSessions counts sessions whose refresh token is still valid.

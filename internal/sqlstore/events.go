@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/miniauth/miniauth"
@@ -30,47 +29,35 @@ const (
 const purgeSlice = time.Hour
 
 // RecordLoginEvents inserts the events and adds the daily counts, in one
-// transaction, with one multi-row statement each.
+// transaction, with multi-row statements of at most bulkRows rows: the
+// writer's batches take one statement each, and a seed's batches of tens
+// of thousands stay under every engine's limit on bound parameters.
 func (s *Store) RecordLoginEvents(ctx context.Context, events []miniauth.LoginEvent, daily []miniauth.LoginDailyCount) error {
 	if len(events) == 0 && len(daily) == 0 {
 		return nil
 	}
 	return s.inTx(ctx, "record login events", func(tx *Tx) error {
-		if len(events) > 0 {
-			args := make([]any, 0, len(events)*8)
-			for _, e := range events {
-				args = append(args, s.t(e.At), e.UserID, e.AppID, e.Platform, e.Kind, e.Result, e.IP, e.UserAgent)
+		err := insertRows(tx, "login_events", loginEventColumns, 8, len(events), func(i int, args []any) []any {
+			e := events[i]
+			return append(args, s.t(e.At), e.UserID, e.AppID, e.Platform, e.Kind, e.Result, e.IP, e.UserAgent)
+		})
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, min(len(daily), bulkRows)*7)
+		for start := 0; start < len(daily); start += bulkRows {
+			args = args[:0]
+			end := min(len(daily), start+bulkRows)
+			for _, c := range daily[start:end] {
+				args = append(args, c.Day, c.AppID, c.Platform, c.Kind, c.Result, c.Count, c.NewUsers)
 			}
-			q := `INSERT INTO login_events (` + loginEventColumns + `) VALUES ` + valueRows(len(events), 8)
+			q := `INSERT INTO login_daily (` + loginDailyColumns + `) VALUES ` + placeholders(end-start, 7) + ` ` + s.d.AddLoginDaily
 			if _, err := tx.tx.ExecContext(tx.ctx, s.d.rebind(q), args...); err != nil {
 				return err
 			}
 		}
-		if len(daily) == 0 {
-			return nil
-		}
-		args := make([]any, 0, len(daily)*7)
-		for _, c := range daily {
-			args = append(args, c.Day, c.AppID, c.Platform, c.Kind, c.Result, c.Count, c.NewUsers)
-		}
-		q := `INSERT INTO login_daily (` + loginDailyColumns + `) VALUES ` + valueRows(len(daily), 7) + ` ` + s.d.AddLoginDaily
-		_, err := tx.tx.ExecContext(tx.ctx, s.d.rebind(q), args...)
-		return err
+		return nil
 	})
-}
-
-// valueRows is "(?, ?), (?, ?)" for rows rows of cols columns.
-func valueRows(rows, cols int) string {
-	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
-	var b strings.Builder
-	b.Grow(rows * (len(row) + 2))
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	return b.String()
 }
 
 // UserLoginEvents returns the user's events before before, newest first.

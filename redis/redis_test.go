@@ -145,8 +145,8 @@ func TestSessionLifecycle(t *testing.T) {
 
 		// Touch, including an unknown session (no error, and no stub created).
 		touched := now.Add(time.Minute).Truncate(time.Millisecond)
-		must(t, st.TouchSession(ctx, s.ID, touched))
-		must(t, st.TouchSession(ctx, miniauth.NewID(), touched))
+		must(t, st.TouchSessions(ctx, touched, []string{s.ID}))
+		must(t, st.TouchSessions(ctx, touched, []string{miniauth.NewID()}))
 		got, err = st.SessionByAccessHash(ctx, s.AccessHash)
 		must(t, err)
 		if !got.LastUsedAt.Equal(touched) {
@@ -207,7 +207,7 @@ func TestSessionLifecycle(t *testing.T) {
 
 		// Empty ids name nothing.
 		must(t, st.RevokeSession(ctx, ""))
-		must(t, st.TouchSession(ctx, "", now))
+		must(t, st.TouchSessions(ctx, now, []string{""}))
 		bad := storetest.NewSession(user, now)
 		bad.ID = ""
 		if err := st.CreateSession(ctx, bad); code(err) != miniauth.EInvalidRequest {
@@ -325,7 +325,7 @@ func TestSessionsConcurrent(t *testing.T) {
 					if _, err := st.RotateRefresh(ctx, s.RefreshHash, storetest.NewRotation(now)); err != nil {
 						t.Error(err)
 					}
-					if err := st.TouchSession(ctx, s.ID, now); err != nil {
+					if err := st.TouchSessions(ctx, now, []string{s.ID}); err != nil {
 						t.Error(err)
 					}
 					if _, err := st.UserSessions(ctx, user, time.Now()); err != nil {

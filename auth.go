@@ -273,14 +273,13 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, err
 	return session, nil
 }
 
-// touch writes the session's LastUsedAt when it has grown stale.
+// touch queues a write of the session's LastUsedAt when it has grown stale,
+// and returns the session as it will be.
 func (s *Service) touch(ctx context.Context, session *Session, now time.Time) *Session {
 	if now.Sub(session.LastUsedAt) < s.opts.TouchInterval {
 		return session
 	}
-	if err := s.sessions.TouchSession(ctx, session.ID, now); err != nil {
-		s.log.Warn("touching session", "session_id", session.ID, "err", err)
-	}
+	s.touches.add(session.ID)
 	touched := *session
 	touched.LastUsedAt = now
 	return &touched

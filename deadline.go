@@ -180,8 +180,8 @@ func (s deadlineSessions) UserSessions(ctx context.Context, userID string, now t
 	})
 }
 
-func (s deadlineSessions) TouchSession(ctx context.Context, id string, at time.Time) error {
-	return s.d.run(ctx, s.d.timeout(), "touch session", func(ctx context.Context) error { return s.s.TouchSession(ctx, id, at) })
+func (s deadlineSessions) TouchSessions(ctx context.Context, at time.Time, ids []string) error {
+	return s.d.run(ctx, s.d.timeout(), "touch sessions", func(ctx context.Context) error { return s.s.TouchSessions(ctx, at, ids) })
 }
 
 func (s deadlineSessions) DeleteExpired(ctx context.Context, before time.Time) (int, error) {

@@ -55,7 +55,9 @@ func (s stalled) RevokeUserSessions(ctx context.Context, _ string) ([]string, er
 func (s stalled) UserSessions(ctx context.Context, _ string, _ time.Time) ([]*Session, error) {
 	return nil, s.wait(ctx)
 }
-func (s stalled) TouchSession(ctx context.Context, _ string, _ time.Time) error { return s.wait(ctx) }
+func (s stalled) TouchSessions(ctx context.Context, _ time.Time, _ []string) error {
+	return s.wait(ctx)
+}
 func (s stalled) DeleteExpired(ctx context.Context, _ time.Time) (int, error) {
 	return 0, s.wait(ctx)
 }
@@ -104,7 +106,7 @@ func storeCalls(d Deadline, s stalled) map[string]func(context.Context) error {
 		"RevokeSession":      func(ctx context.Context) error { return sessions.RevokeSession(ctx, "s") },
 		"RevokeUserSessions": func(ctx context.Context) error { _, err := sessions.RevokeUserSessions(ctx, "u"); return err },
 		"UserSessions":       func(ctx context.Context) error { _, err := sessions.UserSessions(ctx, "u", time.Time{}); return err },
-		"TouchSession":       func(ctx context.Context) error { return sessions.TouchSession(ctx, "s", now) },
+		"TouchSessions":      func(ctx context.Context) error { return sessions.TouchSessions(ctx, now, []string{"s"}) },
 		"sessions.Ping":      sessions.Ping,
 		"Publish":            func(ctx context.Context) error { return events.PublishSessionChanged(ctx, "s") },
 		"LoadAccessToken":    func(ctx context.Context) error { _, err := tokens.LoadAccessToken(ctx, "a"); return err },

@@ -187,7 +187,16 @@ func (f *fakeSessions) RevokeUserSessions(_ context.Context, userID string) ([]s
 func (f *fakeSessions) UserSessions(context.Context, string, time.Time) ([]*Session, error) {
 	return nil, nil
 }
-func (f *fakeSessions) TouchSession(context.Context, string, time.Time) error { return nil }
+func (f *fakeSessions) TouchSessions(_ context.Context, at time.Time, ids []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, id := range ids {
+		if s, ok := f.sessions[id]; ok && s.LastUsedAt.Before(at) {
+			s.LastUsedAt = at
+		}
+	}
+	return nil
+}
 func (f *fakeSessions) DeleteExpired(context.Context, time.Time) (int, error) { return 0, nil }
 func (f *fakeSessions) Ping(context.Context) error                            { return nil }
 

@@ -43,6 +43,9 @@ type Options struct {
 	// verify writes it again (0: DefaultTouchInterval): writing on every
 	// request would put a store write on the hot path.
 	TouchInterval time.Duration
+	// TouchQueue bounds the sessions whose LastUsedAt waits to be written
+	// (0: DefaultTouchQueue); past it a touch is dropped and counted.
+	TouchQueue int
 	// PurgeInterval is how often expired sessions are deleted; 0:
 	// DefaultPurgeInterval.
 	PurgeInterval time.Duration
@@ -115,6 +118,9 @@ func (o Options) withDefaults() Options {
 	if o.TouchInterval <= 0 {
 		o.TouchInterval = DefaultTouchInterval
 	}
+	if o.TouchQueue <= 0 {
+		o.TouchQueue = DefaultTouchQueue
+	}
 	if o.PurgeInterval <= 0 {
 		o.PurgeInterval = DefaultPurgeInterval
 	}
@@ -151,6 +157,7 @@ type Service struct {
 
 	loginEvents LoginEventStore // nil: no events recorded
 	eventLog    *eventLog       // nil: no events recorded
+	touches     *touches
 }
 
 // NewService returns a Service over the given stores. events may be nil.
@@ -173,6 +180,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		loginEvents: opts.Events.Store,
 		eventLog:    newEventLog(opts.Events, opts.Logger),
 	}
+	s.touches = newTouches(s.sessions, opts.TouchQueue, opts.Now)
 	s.users = &changeNotifyingUsers{UserStore: users, svc: s}
 	return s
 }
@@ -182,6 +190,9 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 // sessions and old login events, and writes login events. It returns once
 // the events queued before ctx ended are written.
 func (s *Service) Run(ctx context.Context) {
+	touched := make(chan struct{})
+	go func() { s.touches.run(ctx); close(touched) }()
+	defer func() { <-touched }()
 	if s.eventLog != nil {
 		written := make(chan struct{})
 		go func() { s.eventLog.run(ctx); close(written) }()

@@ -74,8 +74,9 @@ type SessionStore interface {
 	// not expired), newest first.
 	UserSessions(ctx context.Context, userID string, now time.Time) ([]*Session, error)
 
-	// TouchSession sets LastUsedAt. Touching an unknown session is not an error.
-	TouchSession(ctx context.Context, id string, at time.Time) error
+	// TouchSessions sets the LastUsedAt of each named session to at, where
+	// it is older. Unknown sessions are not an error.
+	TouchSessions(ctx context.Context, at time.Time, ids []string) error
 
 	// DeleteExpired deletes sessions whose refresh token expired before t and
 	// returns how many. Stores whose entries expire by themselves return 0.

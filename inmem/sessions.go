@@ -133,12 +133,14 @@ func (s *Sessions) UserSessions(_ context.Context, userID string, now time.Time)
 	return list, nil
 }
 
-// TouchSession sets LastUsedAt of a session that exists, never backwards.
-func (s *Sessions) TouchSession(_ context.Context, id string, at time.Time) error {
+// TouchSessions sets LastUsedAt of the sessions that exist, never backwards.
+func (s *Sessions) TouchSessions(_ context.Context, at time.Time, ids []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if x, ok := s.byID[id]; ok && x.LastUsedAt.Before(storedTime(at)) {
-		x.LastUsedAt = storedTime(at)
+	for _, id := range ids {
+		if x, ok := s.byID[id]; ok && x.LastUsedAt.Before(storedTime(at)) {
+			x.LastUsedAt = storedTime(at)
+		}
 	}
 	return nil
 }

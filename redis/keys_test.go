@@ -164,7 +164,7 @@ func TestClusterSafeKeys(t *testing.T) {
 		if _, err := st.RotateRefresh(ctx, s.RefreshHash, storetest.NewRotation(now)); !isReused(err) {
 			t.Fatalf("reuse: %v", err)
 		}
-		must(t, st.TouchSession(ctx, s.ID, now))
+		must(t, st.TouchSessions(ctx, now, []string{s.ID}))
 		if _, err := st.UserSessions(ctx, s.UserID, time.Now()); err != nil {
 			t.Fatal(err)
 		}

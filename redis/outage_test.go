@@ -32,7 +32,7 @@ func TestOutageAndRecovery(t *testing.T) {
 		"RevokeSession":      func() error { return c.Sessions().RevokeSession(ctx, s.ID) },
 		"RevokeUserSessions": func() error { _, err := c.Sessions().RevokeUserSessions(ctx, s.UserID); return err },
 		"UserSessions":       func() error { _, err := c.Sessions().UserSessions(ctx, s.UserID, now); return err },
-		"TouchSession":       func() error { return c.Sessions().TouchSession(ctx, s.ID, now) },
+		"TouchSessions":      func() error { return c.Sessions().TouchSessions(ctx, now, []string{s.ID}) },
 		"Publish":            func() error { return c.Events().PublishSessionChanged(ctx, s.ID) },
 		"LoadAccessToken":    func() error { _, err := c.AccessTokens().LoadAccessToken(ctx, "wxapp"); return err },
 		"LockAccessToken":    func() error { _, _, err := c.AccessTokens().LockAccessToken(ctx, "wxapp", time.Second); return err },

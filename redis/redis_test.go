@@ -112,7 +112,7 @@ func TestEmptyIDsNameNothing(t *testing.T) {
 	st := open(t, testserver.Redis(t)).Sessions()
 	now := time.Now()
 	must(t, st.RevokeSession(ctx, ""))
-	must(t, st.TouchSession(ctx, "", now))
+	must(t, st.TouchSessions(ctx, now, []string{""}))
 	bad := storetest.NewSession(miniauth.NewID(), now)
 	bad.ID = ""
 	if err := st.CreateSession(ctx, bad); code(err) != miniauth.EInvalidRequest {

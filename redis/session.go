@@ -308,12 +308,21 @@ func (st *sessionStore) UserSessions(ctx context.Context, userID string, _ time.
 	return out, nil
 }
 
-func (st *sessionStore) TouchSession(ctx context.Context, id string, at time.Time) error {
-	if id == "" {
+// TouchSessions runs touchSession for every session in one pipeline (which
+// go-redis splits by node on a cluster). EVAL rather than EVALSHA: a pipeline
+// cannot fall back on NOSCRIPT, and Redis compiles the script once anyway.
+func (st *sessionStore) TouchSessions(ctx context.Context, at time.Time, ids []string) error {
+	pipe := st.c.rdb.Pipeline()
+	for _, id := range ids {
+		if id != "" {
+			touchSession.Eval(ctx, pipe, []string{st.c.keys.session(id)}, ms(at))
+		}
+	}
+	if pipe.Len() == 0 {
 		return nil
 	}
-	err := touchSession.Run(ctx, st.c.rdb, []string{st.c.keys.session(id)}, ms(at)).Err()
-	return wrapErr("touch session", err)
+	_, err := pipe.Exec(ctx)
+	return wrapErr("touch sessions", err)
 }
 
 // DeleteExpired does nothing: Redis expires sessions by itself.

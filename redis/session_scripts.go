@@ -81,11 +81,13 @@ if not f[1] then return {} end
 return {f[1], f[2] or '', f[3] or '', used}
 `)
 
-// touchSession sets the last-used time of an existing session (a plain HSET
-// would create a stub of a revoked one).
+// touchSession moves the last-used time of an existing session forward (a
+// plain HSET would create a stub of a revoked one, and could go backwards
+// when two nodes' batches cross).
 // KEYS: session. ARGV: at ms.
 var touchSession = goredis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then
+local lu = redis.call('HGET', KEYS[1], 'lu')
+if lu and tonumber(lu) < tonumber(ARGV[1]) then
   redis.call('HSET', KEYS[1], 'lu', ARGV[1])
 end
 return 0

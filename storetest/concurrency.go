@@ -89,7 +89,7 @@ func useOneSession(c context.Context, s miniauth.SessionStore, user string, now 
 	if _, err := s.RotateRefresh(c, x.RefreshHash, NewRotation(now)); err != nil {
 		return err
 	}
-	if err := s.TouchSession(c, x.ID, now); err != nil {
+	if err := s.TouchSessions(c, now, []string{x.ID}); err != nil {
 		return err
 	}
 	if _, err := s.UserSessions(c, user, now); err != nil {

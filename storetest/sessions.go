@@ -247,26 +247,63 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		}
 	})
 
-	t.Run("TouchSession", func(t *testing.T) {
+	t.Run("TouchSessions", func(t *testing.T) {
+		t.Parallel()
+		s, c := open(t), ctx(t)
+		a, b, untouched := NewSession("user-1", now), NewSession("user-1", now), NewSession("user-2", now)
+		for _, x := range []*miniauth.Session{a, b, untouched} {
+			if err := s.CreateSession(c, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := now.Add(5*time.Minute + 777*time.Microsecond)
+		if err := s.TouchSessions(c, at, []string{a.ID, miniauth.NewID(), b.ID}); err != nil {
+			t.Fatalf("touching two sessions and an unknown one: %v", err)
+		}
+		// Never backwards.
+		if err := s.TouchSessions(c, now.Add(time.Minute), []string{a.ID}); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []*miniauth.Session{a, b, untouched} {
+			got, err := s.SessionByAccessHash(c, x.AccessHash)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := *x
+			if x != untouched {
+				want.LastUsedAt = at
+			}
+			sameSession(t, got, &want)
+		}
+		if err := s.TouchSessions(c, at, nil); err != nil {
+			t.Fatalf("touching no session: %v", err)
+		}
+	})
+
+	t.Run("TouchSessionsBatch", func(t *testing.T) {
+		// The service writes up to a thousand at once: every engine must
+		// take that many in one call.
 		t.Parallel()
 		s, c := open(t), ctx(t)
 		x := NewSession("user-1", now)
 		if err := s.CreateSession(c, x); err != nil {
 			t.Fatal(err)
 		}
-		at := now.Add(5*time.Minute + 777*time.Microsecond)
-		if err := s.TouchSession(c, x.ID, at); err != nil {
+		ids := make([]string, 1000)
+		for i := range ids {
+			ids[i] = miniauth.NewID()
+		}
+		ids[500] = x.ID
+		at := now.Add(time.Hour)
+		if err := s.TouchSessions(c, at, ids); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.SessionByAccessHash(c, x.AccessHash)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := *x
-		want.LastUsedAt = at
-		sameSession(t, got, &want)
-		if err := s.TouchSession(c, miniauth.NewID(), at); err != nil {
-			t.Fatalf("touching an unknown session: %v", err)
+		if !got.LastUsedAt.Equal(ms(at)) {
+			t.Fatalf("LastUsedAt %v, want %v", got.LastUsedAt, at)
 		}
 	})
 

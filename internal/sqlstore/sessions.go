@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/miniauth/miniauth"
@@ -31,7 +32,7 @@ const (
 		ORDER BY created_at DESC, id DESC`
 	// Touching never moves last_used_at back, whichever of two concurrent
 	// requests writes last.
-	qTouch         = `UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at < ?`
+	qTouchIn       = `UPDATE sessions SET last_used_at = ? WHERE last_used_at < ? AND id IN (` // + the ids + ")"
 	qDeleteExpired = `DELETE FROM sessions WHERE refresh_expires_at < ?`
 )
 
@@ -200,10 +201,20 @@ func (s *Store) UserSessions(ctx context.Context, userID string, now time.Time) 
 	return list, nil
 }
 
-// TouchSession sets LastUsedAt (never backwards).
-func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
-	_, err := s.execW(ctx, qTouch, s.t(at), id, s.t(at))
-	return s.wrap("touch session", err)
+// TouchSessions sets LastUsedAt (never backwards) of every named session in
+// one statement: its IN list varies with the batch, so it is not prepared.
+func (s *Store) TouchSessions(ctx context.Context, at time.Time, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(ids)+2)
+	args = append(args, s.t(at), s.t(at))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	q := qTouchIn + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
+	_, err := s.w.ExecContext(ctx, s.d.rebind(q), args...)
+	return s.wrap("touch sessions", err)
 }
 
 // DeleteExpired deletes sessions whose refresh token expired before t.

@@ -70,7 +70,7 @@ func New(ctx context.Context, d *Dialect, w, r *sql.DB, opts Options) (*Store, e
 func (s *Store) prepareAll(ctx context.Context) error {
 	writes := []string{qUpdateUser, qUserByID,
 		qInsertSession, qRotate, qSessionByRefresh, qInsertUsed, qUsedSession, qSessionByID, qDeleteSession,
-		qUserSessionIDs + s.d.ForUpdate, qTouch, qDeleteExpired}
+		qUserSessionIDs + s.d.ForUpdate, qDeleteExpired}
 	reads := []string{qUserByID, qListUsers, qListAppUsers, qSessionByAccess, qUserSessions}
 	identityWrites, identityReads := s.identityStatements()
 	writes, reads = append(writes, identityWrites...), append(reads, identityReads...)

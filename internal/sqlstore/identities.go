@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"github.com/miniauth/miniauth"
 )
@@ -23,6 +24,12 @@ const (
 	// Oldest first, ties broken so that every engine answers one order.
 	qUserIdentities = `SELECT ` + identityColumns + ` FROM identities WHERE user_id = ?
 		ORDER BY created_at, platform, app_id, openid`
+	// qUserWithIdentities is loadUser's: the account's columns, then its
+	// identities' in qUserIdentities' order.
+	qUserWithIdentities = `SELECT u.id, u.nickname, u.avatar_url, u.phone, u.disabled, u.created_at, u.updated_at,
+		i.platform, i.app_id, i.openid, i.unionid, i.created_at
+		FROM users u LEFT JOIN identities i ON i.user_id = u.id WHERE u.id = ?
+		ORDER BY i.created_at, i.platform, i.app_id, i.openid`
 	qFillUnionID = `UPDATE identities SET unionid = ? WHERE platform = ? AND app_id = ? AND openid = ? AND unionid = ''`
 	// An identity already holding the unionid (one filled in after the
 	// claim was released elsewhere) names the account to claim it for.
@@ -50,7 +57,7 @@ func (s *Store) identityStatements() (writes, reads []string) {
 	writes = []string{qIdentity + s.d.ForUpdate, qUserIdentities, qFillUnionID, qUnionHolder,
 		qUnionOwner + s.d.ForUpdate, qRepointUnion, qDeleteIdentity, qReleaseUnion, qLockUser + s.d.ForUpdate,
 		s.qInsertIdentity(), s.qClaimUnion(), qInsertUser}
-	reads = []string{qIdentity, qUserIdentities}
+	reads = []string{qIdentity}
 	return writes, reads
 }
 
@@ -86,30 +93,38 @@ func (p poolReader) query(q string, args ...any) (*sql.Rows, error) {
 	return p.s.query(p.ctx, q, args...)
 }
 
-// loadUser reads the account and its identities; view names the identity
-// in view (nil: the first).
+// loadUser reads the account and its identities in one statement, so that
+// both come from one snapshot at the cost of one read; view names the
+// identity in view (nil: the first).
 func loadUser(r rowReader, id string, view *miniauth.Identity) (*miniauth.User, error) {
-	u, err := scanUser(r.queryRow(qUserByID, id))
-	if isNoRows(err) {
-		return nil, notFound("user")
-	}
-	if err != nil {
-		return nil, err
-	}
-	rows, err := r.query(qUserIdentities, id)
+	rows, err := r.query(qUserWithIdentities, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var u *miniauth.User
 	for rows.Next() {
-		x, err := scanIdentity(rows)
+		var row miniauth.User
+		var x struct{ platform, appID, openID, unionID sql.NullString }
+		var linked time.Time
+		err := rows.Scan(&row.ID, &row.Nickname, &row.AvatarURL, &row.Phone, &row.Disabled, msTime{&row.CreatedAt}, msTime{&row.UpdatedAt},
+			&x.platform, &x.appID, &x.openID, &x.unionID, msTime{&linked})
 		if err != nil {
 			return nil, err
 		}
-		u.Identities = append(u.Identities, x.Identity)
+		if u == nil {
+			u = &row
+		}
+		if x.platform.Valid { // else an account without identities: one row, NULLs on their side
+			u.Identities = append(u.Identities, miniauth.Identity{Platform: x.platform.String, AppID: x.appID.String,
+				OpenID: x.openID.String, UnionID: x.unionID.String, CreatedAt: linked})
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	if u == nil {
+		return nil, notFound("user")
 	}
 	setView(u, view)
 	return u, nil
@@ -185,11 +200,27 @@ func (s *Store) FindOrCreateByIdentity(ctx context.Context, id miniauth.Identity
 	if err != nil {
 		return nil, false, err
 	}
+	if created {
+		return createdUser(newUser, owner.Identity), true, nil
+	}
 	// Read after the commit: MySQL's plain reads inside the transaction
 	// would see its snapshot, older than the account another login made
 	// while this one waited for the claim.
 	u, err := loadUser(s.reads(ctx), owner.UserID, &owner.Identity)
 	return u, created, s.wrap("find user", err)
+}
+
+// createdUser is the account a first login just inserted, as a read would
+// return it (times at the stored precision): with its one identity, the
+// commit's state, so a new user's login costs no read of what it wrote.
+func createdUser(newUser *miniauth.User, id miniauth.Identity) *miniauth.User {
+	u := *newUser
+	u.CreatedAt = newUser.CreatedAt.UTC().Truncate(time.Millisecond)
+	u.UpdatedAt = newUser.UpdatedAt.UTC().Truncate(time.Millisecond)
+	id.CreatedAt = u.CreatedAt
+	u.Identities = []miniauth.Identity{id}
+	setView(&u, &id)
+	return &u
 }
 
 // findOrCreateByIdentity stores the identity if it is new, and returns it

@@ -68,10 +68,10 @@ func New(ctx context.Context, d *Dialect, w, r *sql.DB, opts Options) (*Store, e
 // theirs prepared: preparing takes a connection of the pool, and SQLite's
 // write pool has one, which the transaction holds.
 func (s *Store) prepareAll(ctx context.Context) error {
-	writes := []string{qUpdateUser, qUserByID,
+	writes := []string{qUpdateUser, qUserWithIdentities,
 		qInsertSession, qRotate, qSessionByRefresh, qInsertUsed, qUsedSession, qSessionByID, qDeleteSession,
 		qUserSessionIDs + s.d.ForUpdate, qDeleteExpired}
-	reads := []string{qUserByID, qListUsers, qListAppUsers, qSessionByAccess, qUserSessions}
+	reads := []string{qUserWithIdentities, qListUsers, qListAppUsers, qSessionByAccess, qUserSessions}
 	identityWrites, identityReads := s.identityStatements()
 	writes, reads = append(writes, identityWrites...), append(reads, identityReads...)
 	for _, q := range writes {
@@ -246,6 +246,8 @@ type msTime struct{ t *time.Time }
 
 func (m msTime) Scan(src any) error {
 	switch v := src.(type) {
+	case nil: // the missing side of an outer join
+		*m.t = time.Time{}
 	case int64:
 		*m.t = time.UnixMilli(v).UTC()
 	case time.Time:

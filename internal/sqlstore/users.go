@@ -11,7 +11,6 @@ import (
 const userColumns = `id, nickname, avatar_url, phone, disabled, created_at, updated_at`
 
 const (
-	qUserByID   = `SELECT ` + userColumns + ` FROM users WHERE id = ?`
 	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	// COALESCE keeps a column whose new value is NULL (a nil field of
 	// UserUpdate), so that one prepared statement serves every update.

@@ -76,7 +76,8 @@ type docsOp struct {
 
 type docsParam struct{ Name, In, Schema, Description string }
 
-type docsBody struct{ MediaType, Schema string }
+// docsBody is a body's schema, or the name of the schema it refers to.
+type docsBody struct{ MediaType, Schema, Ref string }
 
 type docsResponse struct {
 	Status, Description string

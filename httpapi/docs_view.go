@@ -62,18 +62,29 @@ func docsOpOf(path, method string, op docOperation) docsOp {
 	}
 	if op.RequestBody != nil {
 		for _, mediaType := range slices.Sorted(maps.Keys(op.RequestBody.Content)) {
-			out.Request = &docsBody{MediaType: mediaType, Schema: indent(op.RequestBody.Content[mediaType].Schema)}
+			out.Request = bodyOf(mediaType, op.RequestBody.Content[mediaType].Schema)
 		}
 	}
 	for _, status := range slices.Sorted(maps.Keys(op.Responses)) {
 		r := op.Responses[status]
 		resp := docsResponse{Status: status, Description: r.Description}
 		for _, mediaType := range slices.Sorted(maps.Keys(r.Content)) {
-			resp.Bodies = append(resp.Bodies, docsBody{MediaType: mediaType, Schema: indent(r.Content[mediaType].Schema)})
+			resp.Bodies = append(resp.Bodies, *bodyOf(mediaType, r.Content[mediaType].Schema))
 		}
 		out.Responses = append(out.Responses, resp)
 	}
 	return out
+}
+
+// bodyOf links a schema that only refers to a named one to it.
+func bodyOf(mediaType string, raw json.RawMessage) *docsBody {
+	var only struct {
+		Ref string `json:"$ref"`
+	}
+	if json.Unmarshal(raw, &only) == nil && only.Ref != "" && !strings.Contains(string(raw), ",") {
+		return &docsBody{MediaType: mediaType, Ref: strings.TrimPrefix(only.Ref, "#/components/schemas/")}
+	}
+	return &docsBody{MediaType: mediaType, Schema: indent(raw)}
 }
 
 func indent(raw json.RawMessage) string {

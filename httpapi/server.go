@@ -72,6 +72,9 @@ type Options struct {
 	// Demo serves the scan-to-log-in demo page at /_demo/web-login (dev
 	// mode only).
 	Demo bool
+	// Docs serves the OpenAPI document as an HTML page at /docs (dev mode
+	// only); /openapi.json is always served.
+	Docs bool
 }
 
 // DefaultJWKSMaxAge is Options.JWKSMaxAge unless set.
@@ -159,6 +162,10 @@ func New(opts Options) (*Server, error) {
 	getAndHead(api, "/healthz", s.healthz)
 	getAndHead(api, "/readyz", s.readyz)
 	getAndHead(api, "/metrics", gin.WrapH(s.metricsHandler()))
+	getAndHead(api, "/openapi.json", s.serveOpenAPI)
+	if opts.Docs {
+		getAndHead(api, "/docs", s.serveDocs)
+	}
 
 	v1 := api.Group("/api/v1")
 	v1.POST("/auth/login", noStore, s.rateLimit, s.login)

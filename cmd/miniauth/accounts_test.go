@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -70,13 +69,7 @@ func startAccounts(t *testing.T, env ...string) *accountsDeployment {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logs, banner := &syncBuffer{}, &syncBuffer{}
-		n, err := startNode(context.Background(), cfg, logs, banner)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tn := &testNode{node: n, logs: logs, banner: banner}
-		t.Cleanup(func() { tn.stop(t) })
+		tn := startTestNodeWith(t, cfg)
 		d.nodes = append(d.nodes, tn)
 	}
 	return d

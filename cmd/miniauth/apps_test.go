@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -40,13 +39,7 @@ secret = "second-secret"
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs, banner := &syncBuffer{}, &syncBuffer{}
-	n, err := startNode(context.Background(), cfg, logs, banner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tn := &testNode{node: n, logs: logs, banner: banner}
-	t.Cleanup(func() { tn.stop(t) })
+	n := startTestNodeWith(t, cfg)
 
 	code, _, _ := sim.LoginCode("wxsecondapp000002", "", "")
 	r := call(t, "POST", n.URL+"/api/v1/auth/login", "", map[string]string{"code": code})

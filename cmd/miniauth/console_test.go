@@ -40,16 +40,11 @@ func (cc *consoleClient) do(method, path string, form url.Values) response {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	req.Header.Set("User-Agent", "console-test")
-	resp, err := cc.c.Do(req)
-	if err != nil {
-		cc.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if m := csrfInput.FindSubmatch(raw); m != nil {
+	r := send(cc.t, cc.c, req)
+	if m := csrfInput.FindSubmatch(r.body); m != nil {
 		cc.csrf = string(m[1])
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	return r
 }
 
 // post sends a form with the current CSRF token.

@@ -66,12 +66,20 @@ func startTestNode(t *testing.T, env ...string) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startTestNodeWith(t, cfg)
+}
+
+// startTestNodeWith runs a real node of cfg, stopped when the test ends;
+// its answers are checked against the OpenAPI document (checkAnswer).
+func startTestNodeWith(t *testing.T, cfg config.Config) *testNode {
+	t.Helper()
 	logs, banner := &syncBuffer{}, &syncBuffer{}
 	n, err := startNode(context.Background(), cfg, logs, banner)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tn := &testNode{node: n, logs: logs, banner: banner}
+	nodeOrigins.Store(n.URL, true)
 	t.Cleanup(func() { tn.stop(t) })
 	return tn
 }
@@ -80,6 +88,7 @@ func (n *testNode) stop(t *testing.T) {
 	if n.stores.closers == nil {
 		return // stopped already
 	}
+	nodeOrigins.Delete(n.URL) // its port may serve something else next
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := n.shutdown(ctx); err != nil {
@@ -144,7 +153,15 @@ func call(t *testing.T, method, url, token string, body any) response {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := httpClient.Do(req)
+	return send(t, httpClient, req)
+}
+
+// send sends req with client and reads the whole answer, which must be
+// one the OpenAPI document allows (checkAnswer). Every request of the
+// end-to-end tests goes through here.
+func send(t *testing.T, client *http.Client, req *http.Request) response {
+	t.Helper()
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +170,7 @@ func call(t *testing.T, method, url, token string, body any) response {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkAnswer(t, req, resp, raw)
 	return response{status: resp.StatusCode, header: resp.Header, body: raw}
 }
 

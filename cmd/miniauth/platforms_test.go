@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
@@ -97,13 +96,7 @@ func startPlatformWorld(t *testing.T, appKey *rsa.PrivateKey) *platformWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs, banner := &syncBuffer{}, &syncBuffer{}
-	n, err := startNode(context.Background(), cfg, logs, banner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tn := &testNode{node: n, logs: logs, banner: banner}
-	t.Cleanup(func() { tn.stop(t) })
+	tn := startTestNodeWith(t, cfg)
 	return &platformWorld{sim: sim, simURL: srv.URL, node: tn}
 }
 

@@ -31,13 +31,7 @@ func upload(t *testing.T, url, token, filename, ctype string, data []byte) respo
 	req, _ := http.NewRequest("POST", url, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	return send(t, httpClient, req)
 }
 
 // TestNicknameRules runs the contract's nickname rules through a real node,
@@ -186,10 +180,8 @@ func checkAvatarErrors(t *testing.T, n *testNode, token string) {
 	req.ContentLength = 3 << 20
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
-	if resp, err := httpClient.Do(req); err != nil || resp.StatusCode != 413 {
-		t.Errorf("3 MiB body: %v %v", resp, err)
-	} else {
-		resp.Body.Close()
+	if r := send(t, httpClient, req); r.status != 413 {
+		t.Errorf("3 MiB body: %d %s", r.status, r.body)
 	}
 	// Other routes keep the JSON body limit.
 	if r := call(t, "PATCH", n.URL+"/api/v1/me", token, `{"nickname":"`+strings.Repeat("a", 70<<10)+`"}`); r.status != 413 {

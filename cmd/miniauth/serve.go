@@ -217,6 +217,7 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 		WebLoginRate:  cfg.WebLogin.CreateRate,
 		WebLoginBurst: cfg.WebLogin.CreateBurst,
 		Demo:          cfg.DevMode(),
+		Docs:          cfg.DevMode(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("http: %w", err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -142,16 +141,7 @@ func introspect(t *testing.T, base, secret, token string) response {
 	if secret != "" {
 		req.Header.Set("Authorization", "Bearer "+secret)
 	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := response{status: resp.StatusCode, header: resp.Header, body: body}
+	r := send(t, httpClient, req)
 	if r.header.Get("Cache-Control") != "no-store" {
 		t.Errorf("introspection Cache-Control %q", r.header.Get("Cache-Control"))
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -102,14 +101,5 @@ func callWithHeader(t *testing.T, method, url, body string, header http.Header) 
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	return send(t, httpClient, req)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/miniauth/miniauth/config"
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/internal/testserver"
 	"github.com/miniauth/miniauth/wxsim"
 )
@@ -70,7 +71,7 @@ func startAccounts(t *testing.T, env ...string) *accountsDeployment {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logs, banner := &syncBuffer{}, &syncBuffer{}
+		logs, banner := &testkit.LogBuffer{}, &testkit.LogBuffer{}
 		n, err := startNode(context.Background(), cfg, logs, banner)
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/miniauth/miniauth/config"
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/wxsim"
 )
 
@@ -40,7 +41,7 @@ secret = "second-secret"
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs, banner := &syncBuffer{}, &syncBuffer{}
+	logs, banner := &testkit.LogBuffer{}, &testkit.LogBuffer{}
 	n, err := startNode(context.Background(), cfg, logs, banner)
 	if err != nil {
 		t.Fatal(err)

@@ -7,36 +7,18 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/miniauth/miniauth/config"
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/wxsim"
 )
 
-// syncBuffer is a log sink that tests read while the server writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type testNode struct {
 	*node
-	logs   *syncBuffer
-	banner *syncBuffer
+	logs   *testkit.LogBuffer
+	banner *testkit.LogBuffer
 }
 
 // startTestNode runs a real node on 127.0.0.1:0 with its data in a fresh
@@ -66,7 +48,7 @@ func startTestNode(t *testing.T, env ...string) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs, banner := &syncBuffer{}, &syncBuffer{}
+	logs, banner := &testkit.LogBuffer{}, &testkit.LogBuffer{}
 	n, err := startNode(context.Background(), cfg, logs, banner)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/miniauth/miniauth/config"
 	"github.com/miniauth/miniauth/internal/alipaysign"
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/wxsim"
 )
 
@@ -97,7 +98,7 @@ func startPlatformWorld(t *testing.T, appKey *rsa.PrivateKey) *platformWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs, banner := &syncBuffer{}, &syncBuffer{}
+	logs, banner := &testkit.LogBuffer{}, &testkit.LogBuffer{}
 	n, err := startNode(context.Background(), cfg, logs, banner)
 	if err != nil {
 		t.Fatal(err)

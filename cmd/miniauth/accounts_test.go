@@ -1,19 +1,15 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"testing"
 	"time"
 
-	"github.com/miniauth/miniauth/config"
-	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/internal/testserver"
 	"github.com/miniauth/miniauth/wxsim"
 )
@@ -61,24 +57,9 @@ func startAccounts(t *testing.T, env ...string) *accountsDeployment {
 	for _, app := range []string{app1, app2, app3} {
 		toml += "[[wechat.apps]]\nappid = \"" + app + "\"\nsecret = \"" + accountApps[app] + "\"\n"
 	}
-	path := filepath.Join(t.TempDir(), "miniauth.toml")
-	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	d := &accountsDeployment{sim: sim}
 	for range 2 {
-		cfg, _, err := config.Load(path, append([]string{"MINIAUTH_HTTP_ADDR=127.0.0.1:0", "MINIAUTH_DATA_DIR=" + t.TempDir()}, env...))
-		if err != nil {
-			t.Fatal(err)
-		}
-		logs, banner := &testkit.LogBuffer{}, &testkit.LogBuffer{}
-		n, err := startNode(context.Background(), cfg, logs, banner)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tn := &testNode{node: n, logs: logs, banner: banner}
-		t.Cleanup(func() { tn.stop(t) })
-		d.nodes = append(d.nodes, tn)
+		d.nodes = append(d.nodes, startNodeWithFile(t, toml, env...))
 	}
 	return d
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +50,29 @@ func startTestNode(t *testing.T, env ...string) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startConfiguredNode(t, cfg)
+}
+
+// startNodeWithFile runs a real node on 127.0.0.1:0 with its data in a
+// fresh temporary directory, configured by the TOML file text and then
+// env, and stops it when the test ends.
+func startNodeWithFile(t *testing.T, toml string, env ...string) *testNode {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "miniauth.toml")
+	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := config.Load(path, append([]string{"MINIAUTH_HTTP_ADDR=127.0.0.1:0", "MINIAUTH_DATA_DIR=" + t.TempDir()}, env...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startConfiguredNode(t, cfg)
+}
+
+// startConfiguredNode runs a real node of cfg and stops it when the test
+// ends.
+func startConfiguredNode(t *testing.T, cfg config.Config) *testNode {
+	t.Helper()
 	logs, banner := &testkit.LogBuffer{}, &testkit.LogBuffer{}
 	n, err := startNode(context.Background(), cfg, logs, banner)
 	if err != nil {

@@ -50,7 +50,7 @@ func startTestNode(t *testing.T, env ...string) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startConfiguredNode(t, cfg)
+	return startTestNodeWith(t, cfg)
 }
 
 // startNodeWithFile runs a real node on 127.0.0.1:0 with its data in a
@@ -66,12 +66,11 @@ func startNodeWithFile(t *testing.T, toml string, env ...string) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startConfiguredNode(t, cfg)
+	return startTestNodeWith(t, cfg)
 }
 
-// startConfiguredNode runs a real node of cfg and stops it when the test
-// ends.
-func startConfiguredNode(t *testing.T, cfg config.Config) *testNode {
+// startTestNodeWith runs a real node of cfg, stopped when the test ends.
+func startTestNodeWith(t *testing.T, cfg config.Config) *testNode {
 	t.Helper()
 	logs, banner := &testkit.LogBuffer{}, &testkit.LogBuffer{}
 	n, err := startNode(context.Background(), cfg, logs, banner)

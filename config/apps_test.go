@@ -27,16 +27,6 @@ var keyFiles = sync.OnceValues(func() (string, string) {
 	return priv, pub
 })
 
-func loadTOML(t *testing.T, text string, env ...string) (config.Config, error) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "miniauth.toml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := config.Load(path, env)
-	return cfg, err
-}
-
 func TestAppsOfEveryPlatform(t *testing.T) {
 	priv, pub := keyFiles()
 	cfg, err := loadTOML(t, `

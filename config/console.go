@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"net/url"
 	"time"
 
@@ -53,11 +52,7 @@ func (c Config) SecureCookies() bool {
 	return err == nil && u.Scheme == "https"
 }
 
-func (c Config) validateConsole() []string {
-	var p []string
-	bad := func(key, format string, args ...any) {
-		p = append(p, fmt.Sprintf("%s (%s): %s", envName(key), key, fmt.Sprintf(format, args...)))
-	}
+func (c Config) validateConsole(bad problemFunc) {
 	if c.HTTP.PublicURL != "" {
 		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
 			bad("http.public_url", "must be an http:// or https:// URL, e.g. https://auth.example.com")
@@ -78,7 +73,6 @@ func (c Config) validateConsole() []string {
 	if n := c.Console.PasswordPasses; n < 1 || n > maxPasswordPasses {
 		bad("console.password_passes", "must be between 1 and %d", maxPasswordPasses)
 	}
-	return p
 }
 
 // PasswordParams are the argon2id parameters of new operator passwords.

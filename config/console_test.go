@@ -10,10 +10,7 @@ import (
 )
 
 func TestConsoleDefaultsAreTheNamedConstants(t *testing.T) {
-	cfg, _, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := loadDefaults(t)
 	c := cfg.Console
 	if c.SessionTTL.Duration != miniauth.DefaultConsoleSessionTTL || c.MaxFailures != miniauth.DefaultConsoleMaxFailures ||
 		c.Lockout.Duration != miniauth.DefaultConsoleLockout || c.PasswordParams() != argon2id.DefaultParams {

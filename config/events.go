@@ -54,7 +54,7 @@ func (e Events) Options() miniauth.EventOptions {
 	}
 }
 
-func (e Events) validate(bad func(key, format string, args ...any)) {
+func (e Events) validate(bad problemFunc) {
 	if d := e.Retention.Duration; d < minEventRetention || d > maxEventRetention {
 		bad("events.retention", "must be between %v and %v", minEventRetention, maxEventRetention)
 	}

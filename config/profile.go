@@ -72,7 +72,7 @@ func defaultAvatar() Avatar {
 // AvatarsInS3 reports whether avatars go to an S3-compatible store.
 func (c Config) AvatarsInS3() bool { return strings.HasPrefix(c.Avatar.Store, "s3://") }
 
-func (c Config) validateProfile(bad func(key, format string, args ...any)) {
+func (c Config) validateProfile(bad problemFunc) {
 	a := c.Avatar
 	if a.MaxBytes < 1024 || a.MaxBytes > 64<<20 {
 		bad("avatar.max_bytes", "must be between 1KiB and 64MiB")

@@ -8,10 +8,7 @@ import (
 )
 
 func TestProfileSettings(t *testing.T) {
-	cfg, _, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := loadDefaults(t)
 	if cfg.Avatar.MaxBytes != 1<<20 || cfg.Profile.ContentCheck || cfg.AvatarsInS3() {
 		t.Fatalf("defaults: %+v %+v", cfg.Avatar, cfg.Profile)
 	}

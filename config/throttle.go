@@ -47,7 +47,7 @@ const (
 	minMemoryKeys     = 100
 )
 
-func (t Throttle) validate(bad func(key, format string, args ...any)) {
+func (t Throttle) validate(bad problemFunc) {
 	limits := []struct {
 		failuresKey, windowKey string
 		failures               int

@@ -1,22 +1,15 @@
 package config_test
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/miniauth/miniauth"
-	"github.com/miniauth/miniauth/config"
 	"github.com/miniauth/miniauth/inmem"
 )
 
 func TestThrottleDefaultsAreTheNamedConstants(t *testing.T) {
-	cfg, _, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := loadDefaults(t)
 	want := miniauth.ThrottleLimits{
 		IPFailures:     miniauth.DefaultThrottleIPFailures,
 		IPWindow:       miniauth.DefaultThrottleIPWindow,
@@ -32,18 +25,11 @@ func TestThrottleDefaultsAreTheNamedConstants(t *testing.T) {
 }
 
 func TestThrottleFromFileAndEnvironment(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "miniauth.toml")
-	if err := os.WriteFile(path, []byte("[throttle]\nip_failures = 7\nopenid_window = \"1h\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, warnings, err := config.Load(path, []string{
+	cfg := loadClean(t, "[throttle]\nip_failures = 7\nopenid_window = \"1h\"\n",
 		"MINIAUTH_THROTTLE_IP_WINDOW=90s",
 		"MINIAUTH_THROTTLE_OPENID_FAILURES=0",
 		"MINIAUTH_THROTTLE_MEMORY_KEYS=1000",
-	})
-	if err != nil || len(warnings) > 0 {
-		t.Fatalf("err %v, warnings %v", err, warnings)
-	}
+	)
 	want := miniauth.ThrottleLimits{IPFailures: 7, IPWindow: 90 * time.Second, OpenIDFailures: 0, OpenIDWindow: time.Hour}
 	if got := cfg.Throttle.Limits(); got != want || cfg.Throttle.MemoryKeys != 1000 {
 		t.Errorf("limits %+v (memory_keys %d), want %+v", got, cfg.Throttle.MemoryKeys, want)
@@ -51,10 +37,7 @@ func TestThrottleFromFileAndEnvironment(t *testing.T) {
 }
 
 func TestThrottleSettingsAtTheirEdges(t *testing.T) {
-	tests := []struct {
-		env     string
-		problem string // "" when accepted
-	}{
+	checkEdges(t, []edge{
 		{"MINIAUTH_THROTTLE_IP_FAILURES=0", ""},
 		{"MINIAUTH_THROTTLE_IP_FAILURES=-1", "MINIAUTH_THROTTLE_IP_FAILURES (throttle.ip_failures): must not be negative"},
 		{"MINIAUTH_THROTTLE_OPENID_FAILURES=-1", "MINIAUTH_THROTTLE_OPENID_FAILURES (throttle.openid_failures): must not be negative"},
@@ -65,14 +48,5 @@ func TestThrottleSettingsAtTheirEdges(t *testing.T) {
 		{"MINIAUTH_THROTTLE_OPENID_WINDOW=24h0m1s", "MINIAUTH_THROTTLE_OPENID_WINDOW (throttle.openid_window): must be between"},
 		{"MINIAUTH_THROTTLE_MEMORY_KEYS=100", ""},
 		{"MINIAUTH_THROTTLE_MEMORY_KEYS=99", "MINIAUTH_THROTTLE_MEMORY_KEYS (throttle.memory_keys): must be at least 100"},
-	}
-	for _, tt := range tests {
-		_, _, err := config.Load("", []string{tt.env})
-		switch {
-		case tt.problem == "" && err != nil:
-			t.Errorf("%s refused: %v", tt.env, err)
-		case tt.problem != "" && (err == nil || !strings.Contains(err.Error(), tt.problem)):
-			t.Errorf("%s: error %v, want %q", tt.env, err, tt.problem)
-		}
-	}
+	})
 }

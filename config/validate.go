@@ -9,37 +9,71 @@ import (
 
 // Validation: one line per mistake, naming the key and its variable.
 
+// problems collects the mistakes found, in the order they are checked.
+type problems []string
+
+// bad records one mistake of the key.
+func (p *problems) bad(key, format string, args ...any) {
+	*p = append(*p, fmt.Sprintf("%s (%s): %s", envName(key), key, fmt.Sprintf(format, args...)))
+}
+
 func (c Config) validate() []string {
-	var p []string
-	bad := func(key, format string, args ...any) {
-		p = append(p, fmt.Sprintf("%s (%s): %s", envName(key), key, fmt.Sprintf(format, args...)))
+	var p problems
+	c.HTTP.validate(p.bad)
+	c.validateStores(p.bad)
+	c.WeChat.validateCredentials(p.bad)
+	p = append(p, c.validateApps()...)
+	c.validateConsole(p.bad)
+	c.WeChat.validate(p.bad)
+	c.validateTokens(p.bad)
+	if c.Redis.ClockSkew.Duration <= 0 || c.Redis.ClockSkew.Duration > maxClockSkew {
+		p.bad("redis.clock_skew", "must be positive and at most %v", maxClockSkew)
 	}
-	if c.HTTP.Addr == "" {
+	if c.Admin.Token != "" && len(c.Admin.Token) < 32 {
+		p.bad("admin.token", "must be at least 32 characters")
+	}
+	c.Log.validate(p.bad)
+	c.Throttle.validate(p.bad)
+	c.validateProfile(p.bad)
+	c.WebLogin.validate(p.bad)
+	c.Events.validate(p.bad)
+	return p
+}
+
+// problemFunc records a mistake of a key: see problems.bad.
+type problemFunc = func(key, format string, args ...any)
+
+func (h HTTP) validate(bad problemFunc) {
+	if h.Addr == "" {
 		bad("http.addr", "must not be empty")
-	} else if _, _, err := splitHostPort(c.HTTP.Addr); err != nil {
-		bad("http.addr", "%q is not host:port", c.HTTP.Addr)
+	} else if _, _, err := splitHostPort(h.Addr); err != nil {
+		bad("http.addr", "%q is not host:port", h.Addr)
 	}
-	if c.HTTP.BodyLimit < 1024 {
+	if h.BodyLimit < 1024 {
 		bad("http.body_limit", "must be at least 1KiB")
 	}
-	if c.HTTP.ShutdownTimeout.Duration <= 0 {
+	if h.ShutdownTimeout.Duration <= 0 {
 		bad("http.shutdown_timeout", "must be positive")
 	}
-	if c.HTTP.AuthRate < 0 {
+	if h.AuthRate < 0 {
 		bad("http.auth_rate", "must not be negative (0 turns the limit off)")
 	}
-	if c.HTTP.AuthRate > 0 && c.HTTP.AuthBurst < 1 {
+	if h.AuthRate > 0 && h.AuthBurst < 1 {
 		bad("http.auth_burst", "must be at least 1 while http.auth_rate is set")
 	}
-	if c.HTTP.MaxConns < 1 {
+	if h.MaxConns < 1 {
 		bad("http.max_conns", "must be at least 1")
 	}
-	if c.HTTP.ReadHeaderTimeout.Duration <= 0 {
+	if h.ReadHeaderTimeout.Duration <= 0 {
 		bad("http.read_header_timeout", "must be positive")
 	}
-	if c.HTTP.IdleTimeout.Duration <= 0 {
+	if h.IdleTimeout.Duration <= 0 {
 		bad("http.idle_timeout", "must be positive")
 	}
+}
+
+// validateStores checks the data directory, the database and Redis.
+func (c Config) validateStores(bad problemFunc) {
 	if c.Data.Dir == "" {
 		bad("data.dir", "must not be empty")
 	}
@@ -51,73 +85,80 @@ func (c Config) validate() []string {
 	if d := c.DB.Timeout.Duration; d < minStoreTimeout || d > maxStoreTimeout {
 		bad("db.timeout", "must be between %v and %v", minStoreTimeout, maxStoreTimeout)
 	}
-	if d := c.Redis.Timeout.Duration; d < minStoreTimeout || d > maxStoreTimeout {
+	c.Redis.validate(bad)
+}
+
+func (r Redis) validate(bad problemFunc) {
+	if d := r.Timeout.Duration; d < minStoreTimeout || d > maxStoreTimeout {
 		bad("redis.timeout", "must be between %v and %v", minStoreTimeout, maxStoreTimeout)
 	}
-	if c.Redis.URL != "" {
+	if r.URL != "" {
 		// The redis package checks the rest when it connects.
-		if u, err := url.Parse(c.Redis.URL); err != nil || !oneOf(u.Scheme, "redis", "rediss") || u.Host == "" {
+		if u, err := url.Parse(r.URL); err != nil || !oneOf(u.Scheme, "redis", "rediss") || u.Host == "" {
 			bad("redis.url", "must look like redis://host:port/db, redis://host1:port1?addr=host2:port2 (Redis Cluster) or redis://sentinel:port/db?master_name=name (Sentinel)")
-		} else if c.Redis.WaitReplicas > 0 && (u.Query().Has("addr") || u.Query().Has("cluster")) && !u.Query().Has("master_name") {
+		} else if r.WaitReplicas > 0 && (u.Query().Has("addr") || u.Query().Has("cluster")) && !u.Query().Has("master_name") {
 			bad("redis.wait_replicas", "is not supported with Redis Cluster")
 		}
 	}
-	if c.Redis.WaitReplicas < 0 {
+	if r.WaitReplicas < 0 {
 		bad("redis.wait_replicas", "must not be negative (0 does not wait)")
 	}
-	if c.Redis.WaitReplicas > 0 && c.Redis.URL == "" {
+	if r.WaitReplicas > 0 && r.URL == "" {
 		bad("redis.wait_replicas", "needs redis.url")
 	}
-	if c.Redis.WaitTimeout.Duration < time.Millisecond || c.Redis.WaitTimeout.Duration > 10*time.Second {
+	if r.WaitTimeout.Duration < time.Millisecond || r.WaitTimeout.Duration > 10*time.Second {
 		bad("redis.wait_timeout", "must be between 1ms and 10s")
 	}
-	if c.WeChat.AppID != "" && c.WeChat.Secret == "" {
+}
+
+// validateCredentials checks that wechat.appid and wechat.secret come
+// together.
+func (w WeChat) validateCredentials(bad problemFunc) {
+	if w.AppID != "" && w.Secret == "" {
 		bad("wechat.secret", "is required when wechat.appid is set")
 	}
-	if c.WeChat.Secret != "" && c.WeChat.AppID == "" {
+	if w.Secret != "" && w.AppID == "" {
 		bad("wechat.appid", "is required when wechat.secret is set")
 	}
-	p = append(p, c.validateApps()...)
-	p = append(p, c.validateConsole()...)
-	if u, err := url.Parse(c.WeChat.BaseURL); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
+}
+
+func (w WeChat) validate(bad problemFunc) {
+	if u, err := url.Parse(w.BaseURL); err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
 		bad("wechat.base_url", "must be an http(s) URL")
 	}
-	if c.WeChat.Timeout.Duration <= 0 {
+	if w.Timeout.Duration <= 0 {
 		bad("wechat.timeout", "must be positive")
 	}
-	if !oneOf(c.WeChat.TokenMode, "stable", "classic") {
+	if !oneOf(w.TokenMode, "stable", "classic") {
 		bad("wechat.token_mode", "must be stable or classic")
 	}
-	if c.Tokens.AccessTTL.Duration < 10*time.Second {
+}
+
+// validateTokens checks the tokens.* keys.
+func (c Config) validateTokens(bad problemFunc) {
+	t := c.Tokens
+	if t.AccessTTL.Duration < 10*time.Second {
 		bad("tokens.access_ttl", "must be at least 10s")
 	}
-	if c.Tokens.RefreshTTL.Duration <= c.Tokens.AccessTTL.Duration {
+	if t.RefreshTTL.Duration <= t.AccessTTL.Duration {
 		bad("tokens.refresh_ttl", "must be longer than tokens.access_ttl")
 	}
-	if c.Tokens.CacheTTL.Duration < 0 || c.Tokens.CacheTTL.Duration > time.Minute {
+	if t.CacheTTL.Duration < 0 || t.CacheTTL.Duration > time.Minute {
 		bad("tokens.cache_ttl", "must be between 0 and 1m")
 	}
-	p = append(p, c.validateSigning()...)
-	if c.Tokens.RefreshReuseLeeway.Duration < 0 || c.Tokens.RefreshReuseLeeway.Duration > maxRefreshReuseLeeway {
+	c.validateSigning(bad)
+	if t.RefreshReuseLeeway.Duration < 0 || t.RefreshReuseLeeway.Duration > maxRefreshReuseLeeway {
 		bad("tokens.refresh_reuse_leeway", "must be between 0 and %v", maxRefreshReuseLeeway)
 	}
-	if c.Redis.ClockSkew.Duration <= 0 || c.Redis.ClockSkew.Duration > maxClockSkew {
-		bad("redis.clock_skew", "must be positive and at most %v", maxClockSkew)
-	}
-	if c.Admin.Token != "" && len(c.Admin.Token) < 32 {
-		bad("admin.token", "must be at least 32 characters")
-	}
-	if !oneOf(c.Log.Level, "debug", "info", "warn", "error") {
+}
+
+func (l Log) validate(bad problemFunc) {
+	if !oneOf(l.Level, "debug", "info", "warn", "error") {
 		bad("log.level", "must be debug, info, warn or error")
 	}
-	if !oneOf(c.Log.Format, "json", "text") {
+	if !oneOf(l.Format, "json", "text") {
 		bad("log.format", "must be json or text")
 	}
-	c.Throttle.validate(bad)
-	c.validateProfile(bad)
-	c.WebLogin.validate(bad)
-	c.Events.validate(bad)
-	return p
 }
 
 // Bounds of the settings above. A reuse leeway is a grace for a client
@@ -147,11 +188,7 @@ func splitHostPort(addr string) (string, string, error) {
 
 // validateSigning checks the tokens.* keys of signed tokens and
 // introspection.
-func (c Config) validateSigning() []string {
-	var p []string
-	bad := func(key, format string, args ...any) {
-		p = append(p, fmt.Sprintf("%s (%s): %s", envName(key), key, fmt.Sprintf(format, args...)))
-	}
+func (c Config) validateSigning(bad problemFunc) {
 	t := c.Tokens
 	if !oneOf(t.Format, "opaque", "jwt") {
 		bad("tokens.format", "must be opaque or jwt")
@@ -187,5 +224,4 @@ func (c Config) validateSigning() []string {
 			break
 		}
 	}
-	return p
 }

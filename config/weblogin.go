@@ -65,7 +65,7 @@ func (w WebLogin) Options() miniauth.WebLoginOptions {
 	}
 }
 
-func (w WebLogin) validate(bad func(key, format string, args ...any)) {
+func (w WebLogin) validate(bad problemFunc) {
 	durations := []struct {
 		key      string
 		v        time.Duration

@@ -1,9 +1,6 @@
 package config_test
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,10 +10,7 @@ import (
 )
 
 func TestWebLoginDefaultsAreTheNamedConstants(t *testing.T) {
-	cfg, _, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := loadDefaults(t)
 	want := miniauth.WebLoginOptions{
 		Page:         miniauth.DefaultWebLoginPage,
 		TTL:          miniauth.DefaultWebLoginTTL,
@@ -37,18 +31,11 @@ func TestWebLoginDefaultsAreTheNamedConstants(t *testing.T) {
 }
 
 func TestWebLoginFromFileAndEnvironment(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "miniauth.toml")
-	if err := os.WriteFile(path, []byte("[web_login]\nttl = \"2m\"\npage = \"pages/scan/scan\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, warnings, err := config.Load(path, []string{
+	cfg := loadClean(t, "[web_login]\nttl = \"2m\"\npage = \"pages/scan/scan\"\n",
 		"MINIAUTH_WEB_LOGIN_MAX_WAIT=10s",
 		"MINIAUTH_WEB_LOGIN_MAX_WAITERS=50",
 		"MINIAUTH_WEB_LOGIN_CREATE_RATE=0",
-	})
-	if err != nil || len(warnings) > 0 {
-		t.Fatalf("err %v, warnings %v", err, warnings)
-	}
+	)
 	o := cfg.WebLogin.Options()
 	if o.TTL != 2*time.Minute || o.Page != "pages/scan/scan" || o.MaxWait != 10*time.Second || o.MaxWaiters != 50 ||
 		cfg.WebLogin.CreateRate != 0 {
@@ -57,10 +44,7 @@ func TestWebLoginFromFileAndEnvironment(t *testing.T) {
 }
 
 func TestWebLoginSettingsAtTheirEdges(t *testing.T) {
-	tests := []struct {
-		env     string
-		problem string // "" when accepted
-	}{
+	checkEdges(t, []edge{
 		{"MINIAUTH_WEB_LOGIN_TTL=1s", ""},
 		{"MINIAUTH_WEB_LOGIN_TTL=999ms", "MINIAUTH_WEB_LOGIN_TTL (web_login.ttl): must be between 1s and 1h0m0s"},
 		{"MINIAUTH_WEB_LOGIN_TTL=1h", ""},
@@ -82,14 +66,5 @@ func TestWebLoginSettingsAtTheirEdges(t *testing.T) {
 		{"MINIAUTH_WEB_LOGIN_CREATE_BURST=0", "(web_login.create_burst): must be at least 1"},
 		{"MINIAUTH_WEB_LOGIN_CODE_CACHE=1", ""},
 		{"MINIAUTH_WEB_LOGIN_CODE_CACHE=0", "(web_login.code_cache): must be at least 1"},
-	}
-	for _, tt := range tests {
-		_, _, err := config.Load("", []string{tt.env})
-		switch {
-		case tt.problem == "" && err != nil:
-			t.Errorf("%s refused: %v", tt.env, err)
-		case tt.problem != "" && (err == nil || !strings.Contains(err.Error(), tt.problem)):
-			t.Errorf("%s: error %v, want %q", tt.env, err, tt.problem)
-		}
-	}
+	})
 }

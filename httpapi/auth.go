@@ -41,50 +41,49 @@ func tokenResponseOf(r *miniauth.LoginResult, withNewUser bool) tokenResponse {
 }
 
 func (s *Server) login(c *gin.Context) {
-	var req loginRequest
-	if err := s.bindJSON(c, &req); err != nil {
-		s.metrics.logins.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
-		s.fail(c, err)
-		return
-	}
-	res, err := s.svc.Login(c.Request.Context(), miniauth.LoginRequest{
-		AppID:     req.AppID,
-		Code:      req.Code,
-		UserAgent: c.Request.UserAgent(),
-		IP:        c.ClientIP(),
-	})
-	s.metrics.logins.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
-	if err != nil {
-		s.fail(c, err)
+	res, err := s.loginOf(c)
+	if s.countAndFail(c, s.metrics.logins, err) {
 		return
 	}
 	c.JSON(http.StatusOK, tokenResponseOf(res, true).at(c))
 }
 
+// loginOf reads the login request and logs in.
+func (s *Server) loginOf(c *gin.Context) (*miniauth.LoginResult, error) {
+	var req loginRequest
+	if err := s.bindJSON(c, &req); err != nil {
+		return nil, err
+	}
+	return s.svc.Login(c.Request.Context(), miniauth.LoginRequest{
+		AppID:     req.AppID,
+		Code:      req.Code,
+		UserAgent: c.Request.UserAgent(),
+		IP:        c.ClientIP(),
+	})
+}
+
 func (s *Server) refresh(c *gin.Context) {
+	res, err := s.refreshOf(c)
+	if s.countAndFail(c, s.metrics.refreshes, err) {
+		return
+	}
+	c.JSON(http.StatusOK, tokenResponseOf(res, false).at(c))
+}
+
+// refreshOf reads the refresh request and refreshes.
+func (s *Server) refreshOf(c *gin.Context) (*miniauth.LoginResult, error) {
 	var req refreshRequest
 	if err := s.bindJSON(c, &req); err != nil {
-		s.metrics.refreshes.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
-		s.fail(c, err)
-		return
+		return nil, err
 	}
 	if req.RefreshToken == "" {
-		err := miniauth.Errorf(miniauth.EInvalidRequest, "refresh_token is required")
-		s.metrics.refreshes.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
-		s.fail(c, err)
-		return
+		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "refresh_token is required")
 	}
-	res, err := s.svc.Refresh(c.Request.Context(), miniauth.RefreshRequest{
+	return s.svc.Refresh(c.Request.Context(), miniauth.RefreshRequest{
 		RefreshToken: req.RefreshToken,
 		UserAgent:    c.Request.UserAgent(),
 		IP:           c.ClientIP(),
 	})
-	s.metrics.refreshes.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, tokenResponseOf(res, false).at(c))
 }
 
 func (s *Server) logout(c *gin.Context) {

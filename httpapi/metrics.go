@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gin-gonic/gin"
+	"github.com/miniauth/miniauth"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -127,7 +129,19 @@ func (m *metrics) resolve(k requestKey) *requestSeries {
 	return series
 }
 
-// result is the label of a login or refresh outcome.
+// countAndFail counts a call's outcome in counter, labelled by result, and
+// answers its error if it failed. It reports whether it answered one.
+func (s *Server) countAndFail(c *gin.Context, counter *prometheus.CounterVec, err error) bool {
+	counter.WithLabelValues(result(miniauth.ErrorCode(err))).Inc()
+	if err != nil {
+		s.fail(c, err)
+		return true
+	}
+	return false
+}
+
+// result is the label of a login or refresh outcome: "ok", or the error's
+// code.
 func result(code string) string {
 	if code == "" {
 		return "ok"

@@ -104,6 +104,20 @@ func init() {
 
 // New builds the routes.
 func New(opts Options) (*Server, error) {
+	opts = opts.withDefaults()
+	s := newServer(opts)
+	r, err := newEngine(opts.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	r.Use(s.observe, s.recover, s.limitBody)
+	s.routes(r)
+	s.engine = r
+	return s, nil
+}
+
+// withDefaults fills in the zero fields.
+func (opts Options) withDefaults() Options {
 	if opts.BodyLimit <= 0 {
 		opts.BodyLimit = DefaultBodyLimit
 	}
@@ -122,6 +136,11 @@ func New(opts Options) (*Server, error) {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
+	return opts
+}
+
+// newServer makes the server's metrics and rate limiters.
+func newServer(opts Options) *Server {
 	s := &Server{
 		opts:    opts,
 		svc:     opts.Service,
@@ -140,7 +159,11 @@ func New(opts Options) (*Server, error) {
 	if opts.WebLoginRate > 0 {
 		s.webLoginLimiter = newIPLimiter(opts.WebLoginRate, max(opts.WebLoginBurst, 1), time.Now)
 	}
+	return s
+}
 
+// newEngine is a gin engine that answers every path itself.
+func newEngine(trustedProxies []string) (*gin.Engine, error) {
 	r := gin.New()
 	r.HandleMethodNotAllowed = false // unknown method on a route: not_found, like an unknown route
 	r.ContextWithFallback = true     // c.Done()/c.Err() follow the request's context
@@ -150,10 +173,15 @@ func New(opts Options) (*Server, error) {
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.RemoveExtraSlash = false
-	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+	if err := r.SetTrustedProxies(trustedProxies); err != nil {
 		return nil, err
 	}
-	r.Use(s.observe, s.recover, s.limitBody)
+	return r, nil
+}
+
+// routes registers every route: this is the one list of them.
+func (s *Server) routes(r *gin.Engine) {
+	opts := s.opts
 	r.NoRoute(func(c *gin.Context) {
 		s.fail(c, miniauth.Errorf(miniauth.ENotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -198,8 +226,6 @@ func New(opts Options) (*Server, error) {
 		sim := gin.WrapH(http.StripPrefix("/_wxsim", opts.Simulator))
 		r.Any("/_wxsim/*path", sim)
 	}
-	s.engine = r
-	return s, nil
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

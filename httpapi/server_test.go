@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,13 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/httpapi"
 	"github.com/miniauth/miniauth/inmem"
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/wechat"
 	"github.com/miniauth/miniauth/wxsim"
 )
@@ -31,7 +30,7 @@ const (
 type testAPI struct {
 	URL    string
 	sim    *wxsim.Simulator
-	logs   *lockedBuffer
+	logs   *testkit.LogBuffer
 	access *httpapi.AccessLog
 	users  *faultyUsers
 }
@@ -59,7 +58,7 @@ func newTestAPI(t *testing.T) *testAPI {
 		WebLogin: miniauth.WebLoginOptions{Store: inmem.NewWebLogins(), Apps: []string{wxsim.DevAppID}, Codes: wx},
 		Events:   miniauth.EventOptions{Store: inmem.NewLoginEvents()},
 	})
-	logs := &lockedBuffer{}
+	logs := &testkit.LogBuffer{}
 	access := httpapi.NewAccessLog(logs, httpapi.AccessLogOptions{})
 	t.Cleanup(access.Close)
 	api, err := httpapi.New(httpapi.Options{
@@ -195,21 +194,4 @@ func (a *testAPI) code(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return code
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/httpapi"
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/sqlite"
 	"github.com/miniauth/miniauth/wechat"
 	"github.com/miniauth/miniauth/wxsim"
@@ -50,7 +51,7 @@ func newWebLoginAPI(t *testing.T, mod func(*miniauth.WebLoginOptions, *httpapi.O
 	}
 	server := httptest.NewServer(api)
 	t.Cleanup(server.Close)
-	return &testAPI{URL: server.URL, sim: sim, logs: &lockedBuffer{}}, svc
+	return &testAPI{URL: server.URL, sim: sim, logs: &testkit.LogBuffer{}}, svc
 }
 
 type webLoginStart struct {

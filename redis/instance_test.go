@@ -1,7 +1,6 @@
 package redis_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -10,31 +9,14 @@ import (
 	"testing"
 
 	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/internal/testserver"
 	"github.com/miniauth/miniauth/redis"
 )
 
-// lockedBuffer is a log sink for one test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func openWith(t *testing.T, url string, opts redis.Options) (*redis.Client, string, error) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testkit.LogBuffer{}
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	c, err := redis.Open(context.Background(), url, opts)
 	if err == nil {

@@ -103,20 +103,54 @@ func (st *sessionStore) SessionByAccessHash(ctx context.Context, accessHash stri
 
 func (st *sessionStore) RotateRefresh(ctx context.Context, refreshHash string, r miniauth.Rotation) (*miniauth.Session, error) {
 	notFound := miniauth.Errorf(miniauth.ENotFound, "refresh token not found")
-	k := st.c.keys
-	id, err := st.c.rdb.Get(ctx, k.refresh(refreshHash)).Result()
+	id, err := st.c.rdb.Get(ctx, st.c.keys.refresh(refreshHash)).Result()
 	if errors.Is(err, goredis.Nil) {
 		return nil, notFound
 	} else if err != nil {
 		return nil, wrapErr("get refresh pointer", err)
 	}
+	res, err := st.swapRefresh(ctx, id, refreshHash, r)
+	if err != nil {
+		return nil, err
+	}
+	outcome, _ := res[0].(int64)
+	if outcome != 1 {
+		st.dropLostPointers(ctx, r)
+	}
+	if outcome == 0 {
+		return nil, notFound
+	}
+	s, err := parseSessionReply(res)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, notFound
+	}
+	if outcome == 2 {
+		reuse := &miniauth.RefreshReuse{}
+		if at, err := strconv.ParseInt(fmt.Sprint(res[1]), 10, 64); err == nil {
+			reuse.RotatedAt = fromMS(at)
+		}
+		return s, reuse
+	}
+	st.tidyAfterRotation(ctx, refreshHash, r, s, res)
+	return s, nil
+}
 
-	// The new pointers are written before the swap, in the same round trip:
-	// once the swap succeeds the new tokens must work, even if we cannot
-	// reach Redis again afterwards (the client would otherwise retry with
-	// the old refresh token and be treated as a thief). A loser's pointers
-	// point at a session that does not carry their hashes: harmless, and
-	// deleted below.
+// swapRefresh writes the new token pointers and swaps the session's hashes
+// in one round trip, and returns the script's answer: outcome first (0 not
+// found, 1 rotated, 2 a reuse), then the old access hash or the time of the
+// earlier rotation, then the session.
+//
+// The new pointers are written before the swap, in the same round trip:
+// once the swap succeeds the new tokens must work, even if we cannot reach
+// Redis again afterwards (the client would otherwise retry with the old
+// refresh token and be treated as a thief). A loser's pointers point at a
+// session that does not carry their hashes: harmless, and deleted by
+// dropLostPointers.
+func (st *sessionStore) swapRefresh(ctx context.Context, id, refreshHash string, r miniauth.Rotation) ([]any, error) {
+	k := st.c.keys
 	aexp, rexp, at := ms(r.AccessExpiresAt), ms(r.RefreshExpiresAt), ms(r.At)
 	p := st.c.pipe()
 	p.p.Do(ctx, "set", k.access(r.AccessHash), id, "pxat", aexp)
@@ -133,56 +167,35 @@ func (st *sessionStore) RotateRefresh(ctx context.Context, refreshHash string, r
 	if len(res) == 0 {
 		return nil, wrapErr("rotate refresh", errors.New("empty script answer"))
 	}
-	outcome, _ := res[0].(int64)
-	if outcome != 1 {
-		// Lost: our new pointers lead nowhere. Best effort, they are
-		// ignored anyway and expire by themselves.
-		p := st.c.rdb.Pipeline()
-		p.Del(ctx, k.access(r.AccessHash))
-		p.Del(ctx, k.refresh(r.RefreshHash))
-		p.Exec(ctx)
-	}
-	switch outcome {
-	case 0:
-		return nil, notFound
-	case 2:
-		s, err := parseSessionReply(res)
-		if err != nil {
-			return nil, err
-		}
-		if s == nil {
-			return nil, notFound
-		}
-		reuse := &miniauth.RefreshReuse{}
-		if at, err := strconv.ParseInt(fmt.Sprint(res[1]), 10, 64); err == nil {
-			reuse.RotatedAt = fromMS(at)
-		}
-		return s, reuse
-	}
-	s, err := parseSessionReply(res)
-	if err != nil {
-		return nil, err
-	}
-	if s == nil {
-		return nil, notFound
-	}
+	return res, nil
+}
 
-	// Tidy up; failures here leave only pointers that checks already
-	// ignore, so they do not fail the rotation. The rotated refresh pointer
-	// stays, now until the new refresh expiry, so that its reuse is
-	// recognised. (Pointers of tokens rotated earlier keep the expiry they
-	// got then, which is at least their own expiry: presenting one after
-	// that is an expired token, ENotFound, not a reuse.)
+// dropLostPointers deletes the pointers of a rotation that lost: they lead
+// nowhere. Best effort, they are ignored anyway and expire by themselves.
+func (st *sessionStore) dropLostPointers(ctx context.Context, r miniauth.Rotation) {
+	p := st.c.rdb.Pipeline()
+	p.Del(ctx, st.c.keys.access(r.AccessHash))
+	p.Del(ctx, st.c.keys.refresh(r.RefreshHash))
+	p.Exec(ctx)
+}
+
+// tidyAfterRotation deletes the old access pointer and keeps the rotated
+// refresh pointer, now until the new refresh expiry, so that its reuse is
+// recognised. (Pointers of tokens rotated earlier keep the expiry they got
+// then, which is at least their own expiry: presenting one after that is
+// an expired token, ENotFound, not a reuse.) Failures leave only pointers
+// that checks already ignore, so they do not fail the rotation.
+func (st *sessionStore) tidyAfterRotation(ctx context.Context, refreshHash string, r miniauth.Rotation, s *miniauth.Session, res []any) {
+	k := st.c.keys
 	cleanup := st.c.pipe()
 	if old, _ := res[1].(string); old != "" && old != r.AccessHash {
 		cleanup.p.Del(ctx, k.access(old))
 	}
 	cleanup.p.PExpireAt(ctx, k.refresh(refreshHash), r.RefreshExpiresAt)
-	cleanup.eval(ctx, extendUserSessions, []string{k.user(s.UserID)}, rexp)
+	cleanup.eval(ctx, extendUserSessions, []string{k.user(s.UserID)}, ms(r.RefreshExpiresAt))
 	if err := cleanup.exec(ctx); err != nil {
 		st.c.log.LogAttrs(ctx, slog.LevelWarn, "redis: tidying up after a refresh failed", errAttr(err))
 	}
-	return s, nil
 }
 
 func (st *sessionStore) RevokeSession(ctx context.Context, id string) error {

@@ -143,23 +143,8 @@ func wrapOpen(err error) error {
 	return miniauth.WrapError(miniauth.EInternal, "cannot open the database", fmt.Errorf("sqlite: open: %w", err))
 }
 
-// Users returns the user store.
-func (db *DB) Users() miniauth.UserStore { return db.Store }
-
-// Sessions returns the session store (sessions in the same file).
-func (db *DB) Sessions() miniauth.SessionStore { return db.Store }
-
 // SigningKeys returns the store of the keys that sign JWT access tokens.
 func (db *DB) SigningKeys() miniauth.SigningKeyStore { return db.Store }
-
-// Ledger returns the session ledger, for sessions kept in Redis.
-func (db *DB) Ledger() miniauth.SessionLedger { return db.Store }
-
-// WebLogins returns the store of scan-to-log-in tickets.
-func (db *DB) WebLogins() miniauth.WebLoginStore { return db.Store }
-
-// LoginEvents returns the store of login events and their daily counts.
-func (db *DB) LoginEvents() miniauth.LoginEventStore { return db.Store }
 
 // Close closes the database.
 func (db *DB) Close() error {

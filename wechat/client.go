@@ -8,7 +8,6 @@ package wechat
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -104,51 +103,10 @@ var _ miniauth.WeChat = (*Client)(nil)
 // New checks opts and returns a Client. It installs, once per process, the
 // SDK's HTTP client that routes each call to its Client's base URL.
 func New(opts Options) (*Client, error) {
-	if opts.BaseURL == "" {
-		opts.BaseURL = DefaultBaseURL
+	opts, base, err := opts.checked()
+	if err != nil {
+		return nil, err
 	}
-	base, err := url.Parse(opts.BaseURL)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
-		return nil, fmt.Errorf("wechat: base URL %q must be an http(s) URL with a host and no query", opts.BaseURL)
-	}
-	if opts.Timeout == 0 {
-		opts.Timeout = DefaultTimeout
-	}
-	if opts.Timeout < 0 {
-		return nil, fmt.Errorf("wechat: timeout %v must be positive", opts.Timeout)
-	}
-	if len(opts.Apps) == 0 {
-		return nil, errors.New("wechat: no app configured")
-	}
-	switch opts.TokenMode {
-	case "":
-		opts.TokenMode = ModeStable
-	case ModeStable, ModeClassic:
-	default:
-		return nil, fmt.Errorf("wechat: token mode %q must be %q or %q", opts.TokenMode, ModeStable, ModeClassic)
-	}
-	if opts.RefreshAhead == 0 {
-		opts.RefreshAhead = DefaultRefreshAhead
-	}
-	if opts.RefreshAhead < 0 {
-		return nil, fmt.Errorf("wechat: refresh ahead %v must be positive", opts.RefreshAhead)
-	}
-	if opts.TokenCacheTTL == 0 {
-		opts.TokenCacheTTL = DefaultTokenCacheTTL
-	}
-	if opts.TokenCacheTTL < 0 {
-		return nil, fmt.Errorf("wechat: token cache TTL %v must be positive", opts.TokenCacheTTL)
-	}
-	if opts.Tokens == nil {
-		opts.Tokens = NewMemoryTokenStore()
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-
 	c := &Client{
 		base:    base,
 		timeout: opts.Timeout,
@@ -159,19 +117,79 @@ func New(opts Options) (*Client, error) {
 		metrics: newMetrics(opts.Registerer, opts.Now),
 		codes:   newCodeCache(opts.CodeCacheEntries),
 	}
-	ids := make([]string, 0, len(opts.Apps))
-	for id := range opts.Apps {
+	if err := c.addApps(opts.Apps); err != nil {
+		return nil, err
+	}
+	c.tokens = c.newTokenManager(opts)
+	installTransport()
+	return c, nil
+}
+
+// checked is opts with the defaults filled in, and the parsed base URL;
+// an error names the first option that is wrong.
+func (opts Options) checked() (Options, *url.URL, error) {
+	if opts.BaseURL == "" {
+		opts.BaseURL = DefaultBaseURL
+	}
+	base, err := url.Parse(opts.BaseURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
+		return opts, nil, fmt.Errorf("wechat: base URL %q must be an http(s) URL with a host and no query", opts.BaseURL)
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Timeout < 0 {
+		return opts, nil, fmt.Errorf("wechat: timeout %v must be positive", opts.Timeout)
+	}
+	if len(opts.Apps) == 0 {
+		return opts, nil, errors.New("wechat: no app configured")
+	}
+	switch opts.TokenMode {
+	case "":
+		opts.TokenMode = ModeStable
+	case ModeStable, ModeClassic:
+	default:
+		return opts, nil, fmt.Errorf("wechat: token mode %q must be %q or %q", opts.TokenMode, ModeStable, ModeClassic)
+	}
+	if opts.RefreshAhead == 0 {
+		opts.RefreshAhead = DefaultRefreshAhead
+	}
+	if opts.RefreshAhead < 0 {
+		return opts, nil, fmt.Errorf("wechat: refresh ahead %v must be positive", opts.RefreshAhead)
+	}
+	if opts.TokenCacheTTL == 0 {
+		opts.TokenCacheTTL = DefaultTokenCacheTTL
+	}
+	if opts.TokenCacheTTL < 0 {
+		return opts, nil, fmt.Errorf("wechat: token cache TTL %v must be positive", opts.TokenCacheTTL)
+	}
+	if opts.Tokens == nil {
+		opts.Tokens = NewMemoryTokenStore()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return opts, base, nil
+}
+
+// addApps checks each app's credentials and makes its SDK handles.
+func (c *Client) addApps(apps map[string]string) error {
+	ids := make([]string, 0, len(apps))
+	for id := range apps {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids) // the first mistake reported is the same on every run
 	for _, id := range ids {
-		secret := opts.Apps[id]
+		secret := apps[id]
 		// The SDK puts appid and secret into URLs unescaped.
 		if id == "" || url.QueryEscape(id) != id {
-			return nil, fmt.Errorf("wechat: appid %q must be non-empty and URL-safe", id)
+			return fmt.Errorf("wechat: appid %q must be non-empty and URL-safe", id)
 		}
 		if secret == "" || url.QueryEscape(secret) != secret {
-			return nil, fmt.Errorf("wechat: secret of appid %q must be non-empty and URL-safe", id)
+			return fmt.Errorf("wechat: secret of appid %q must be non-empty and URL-safe", id)
 		}
 		a := &app{id: id, secret: secret}
 		// The SDK's handle wants a cache, but GetAccessTokenDirectly, the
@@ -184,7 +202,12 @@ func New(opts Options) (*Client, error) {
 		})
 		c.apps[id] = a
 	}
-	c.tokens = &tokenManager{
+	return nil
+}
+
+// newTokenManager keeps the access tokens of the client's apps.
+func (c *Client) newTokenManager(opts Options) *tokenManager {
+	m := &tokenManager{
 		store:        opts.Tokens,
 		fetch:        c.fetchToken,
 		now:          opts.Now,
@@ -195,13 +218,12 @@ func New(opts Options) (*Client, error) {
 		retryTTL:     5 * time.Second,
 		timeout:      opts.Timeout,
 		pollEvery:    5 * time.Millisecond,
-		apps:         map[string]*appToken{},
+		apps:         make(map[string]*appToken, len(c.apps)),
 	}
 	for id := range c.apps {
-		c.tokens.apps[id] = &appToken{}
+		m.apps[id] = &appToken{}
 	}
-	installTransport()
-	return c, nil
+	return m
 }
 
 func (c *Client) app(appID string) (*app, error) {
@@ -336,44 +358,4 @@ func (c *Client) do(ctx context.Context, appID, endpoint string, fn func(context
 	c.log.Warn("wechat call failed", "endpoint", endpoint, "appid", appID, "errcode", label,
 		"rid", rid, "latency_ms", latency.Milliseconds(), "cause", out.Err)
 	return out
-}
-
-// managedToken gives the SDK's token interface our manager's tokens.
-type managedToken struct {
-	c     *Client
-	appID string
-}
-
-func (m managedToken) GetAccessToken() (string, error) {
-	return m.GetAccessTokenContext(context.Background())
-}
-
-func (m managedToken) GetAccessTokenContext(ctx context.Context) (string, error) {
-	return m.c.tokens.get(ctx, m.appID)
-}
-
-// noCache satisfies the SDK's cache.Cache; nothing we call uses it.
-type noCache struct{}
-
-func (noCache) Get(string) any                       { return nil }
-func (noCache) Set(string, any, time.Duration) error { return nil }
-func (noCache) IsExist(string) bool                  { return false }
-func (noCache) Delete(string) error                  { return nil }
-
-// flexString decodes a JSON string or number: WeChat's countryCode is a
-// string in real answers and a number in its documentation's example.
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*f = flexString(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f = flexString(n.String())
-	return nil
 }

@@ -6,12 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/wechat"
 	"github.com/miniauth/miniauth/wxsim"
 )
@@ -32,14 +32,14 @@ type env struct {
 	base string // root + "/_wxsim": the Client's BaseURL
 	c    *wechat.Client
 	reg  *prometheus.Registry
-	logs *syncBuffer
+	logs *testkit.LogBuffer
 }
 
 // newEnv starts a simulator with testApps and a Client on it. mod adjusts
 // the Client's options; their Now is the simulator's clock too.
 func newEnv(t testing.TB, mod func(*wechat.Options)) *env {
 	t.Helper()
-	e := &env{reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	e := &env{reg: prometheus.NewRegistry(), logs: &testkit.LogBuffer{}}
 	opts := wechat.Options{
 		Apps:       testApps,
 		Timeout:    2 * time.Second,
@@ -125,45 +125,7 @@ func (e *env) killToken(t testing.TB) {
 	resp.Body.Close()
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newJSONLogger(w *syncBuffer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }
-
-// testClock is an injected clock that tests move by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *testClock { return &testClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newJSONLogger(w *testkit.LogBuffer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }
 
 // metricValue returns the value of the counter or gauge name with exactly
 // the given labels, or -1 when there is none.
@@ -199,3 +161,6 @@ func metricValue(t testing.TB, g prometheus.Gatherer, name string, labels map[st
 	}
 	return -1
 }
+
+// newClock is a clock that tests move by hand.
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }

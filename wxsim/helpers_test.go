@@ -7,32 +7,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/wxsim"
 )
-
-// clock is a settable clock for the simulator's expiry rules.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // Two apps, so that "a code of another app" can be tested.
 const (
@@ -45,7 +25,7 @@ const (
 type env struct {
 	t    *testing.T
 	sim  *wxsim.Simulator
-	clk  *clock
+	clk  *testkit.Clock
 	srv  *httptest.Server
 	base string
 }
@@ -221,3 +201,6 @@ func (e *env) tokenErr(token string) int {
 func readAll(resp *http.Response) ([]byte, error) { return io.ReadAll(resp.Body) }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+// newClock is a clock that tests move by hand.
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)) }

@@ -1,38 +1,20 @@
 package wxsim_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/wxsim"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // The debug log names endpoints and outcomes, never codes, tokens, secrets
 // or session keys.
 func TestLogHasNoSecrets(t *testing.T) {
 	t.Parallel()
-	var buf syncBuffer
+	var buf testkit.LogBuffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clk := newClock()
 	sim := wxsim.New(wxsim.Options{Apps: map[string]string{appA: secretA}, Now: clk.Now, Logger: logger})

@@ -4,14 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"testing"
 	"time"
 
-	"github.com/miniauth/miniauth/config"
 	"github.com/miniauth/miniauth/internal/testserver"
 	"github.com/miniauth/miniauth/wxsim"
 )
@@ -59,18 +57,9 @@ func startAccounts(t *testing.T, env ...string) *accountsDeployment {
 	for _, app := range []string{app1, app2, app3} {
 		toml += "[[wechat.apps]]\nappid = \"" + app + "\"\nsecret = \"" + accountApps[app] + "\"\n"
 	}
-	path := filepath.Join(t.TempDir(), "miniauth.toml")
-	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	d := &accountsDeployment{sim: sim}
 	for range 2 {
-		cfg, _, err := config.Load(path, append([]string{"MINIAUTH_HTTP_ADDR=127.0.0.1:0", "MINIAUTH_DATA_DIR=" + t.TempDir()}, env...))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tn := startTestNodeWith(t, cfg)
-		d.nodes = append(d.nodes, tn)
+		d.nodes = append(d.nodes, startNodeWithFile(t, toml, env...))
 	}
 	return d
 }

@@ -2,11 +2,8 @@ package main
 
 import (
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/miniauth/miniauth/config"
 	"github.com/miniauth/miniauth/wxsim"
 )
 
@@ -18,7 +15,6 @@ func TestSeveralAppsFromAConfigFile(t *testing.T) {
 	wx := httptest.NewServer(sim)
 	defer wx.Close()
 
-	path := filepath.Join(t.TempDir(), "miniauth.toml")
 	toml := `
 [wechat]
 base_url = "` + wx.URL + `"
@@ -32,14 +28,7 @@ secret = "first-secret"
 appid = "wxsecondapp000002"
 secret = "second-secret"
 `
-	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := config.Load(path, []string{"MINIAUTH_HTTP_ADDR=127.0.0.1:0", "MINIAUTH_DATA_DIR=" + t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := startTestNodeWith(t, cfg)
+	n := startNodeWithFile(t, toml)
 
 	code, _, _ := sim.LoginCode("wxsecondapp000002", "", "")
 	r := call(t, "POST", n.URL+"/api/v1/auth/login", "", map[string]string{"code": code})

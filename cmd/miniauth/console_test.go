@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/miniauth/miniauth/internal/testkit"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -74,7 +75,7 @@ func startConsoleNode(t *testing.T, dir string, env ...string) *testNode {
 
 func addOperator(t *testing.T, dataDir, name, password string) {
 	t.Helper()
-	var out, errs syncBuffer
+	var out, errs testkit.LogBuffer
 	env := append([]string{"MINIAUTH_DATA_DIR=" + dataDir}, cheapPasswords...)
 	err := runWithInput(context.Background(), []string{"operator", "add", name}, env, strings.NewReader(password+"\n"), &out, &errs)
 	if err != nil {
@@ -200,7 +201,7 @@ func TestConsoleLockout(t *testing.T) {
 	if r.status != 429 || r.header.Get("Retry-After") == "" {
 		t.Fatalf("locked operator with the right password: %d (Retry-After %q)", r.status, r.header.Get("Retry-After"))
 	}
-	var out, errs syncBuffer
+	var out, errs testkit.LogBuffer
 	err := runWithInput(context.Background(), []string{"operator", "passwd", "ops"}, append([]string{"MINIAUTH_DATA_DIR=" + dir}, cheapPasswords...),
 		strings.NewReader("a new right password\n"), &out, &errs)
 	if err != nil {
@@ -225,7 +226,7 @@ func TestOperatorCommand(t *testing.T) {
 	dir := t.TempDir()
 	env := append([]string{"MINIAUTH_DATA_DIR=" + dir}, cheapPasswords...)
 	runOp := func(stdin string, args ...string) (string, error) {
-		var out, errs syncBuffer
+		var out, errs testkit.LogBuffer
 		err := runWithInput(context.Background(), append([]string{"operator"}, args...), env, strings.NewReader(stdin), &out, &errs)
 		return out.String(), err
 	}

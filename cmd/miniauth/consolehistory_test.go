@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/internal/testserver"
 )
 
@@ -142,7 +143,7 @@ func TestConsoleLoginHistoryPages(t *testing.T) {
 // database URL).
 func addOperatorWith(t *testing.T, env []string, name, password string) {
 	t.Helper()
-	var out, errs syncBuffer
+	var out, errs testkit.LogBuffer
 	env = append(append([]string{}, cheapPasswords...), env...)
 	err := runWithInput(context.Background(), []string{"operator", "add", name}, env, strings.NewReader(password+"\n"), &out, &errs)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/internal/testserver"
 )
 
@@ -103,7 +104,7 @@ http {
 			t.Fatal(err)
 		}
 		cmd := exec.Command(bin, "-p", dir, "-c", path, "-e", filepath.Join(dir, "error.log"))
-		out := &syncBuffer{}
+		out := &testkit.LogBuffer{}
 		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -6,37 +6,21 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/miniauth/miniauth/config"
+	"github.com/miniauth/miniauth/internal/testkit"
 	"github.com/miniauth/miniauth/wxsim"
 )
 
-// syncBuffer is a log sink that tests read while the server writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type testNode struct {
 	*node
-	logs   *syncBuffer
-	banner *syncBuffer
+	logs   *testkit.LogBuffer
+	banner *testkit.LogBuffer
 }
 
 // startTestNode runs a real node on 127.0.0.1:0 with its data in a fresh
@@ -69,11 +53,27 @@ func startTestNode(t *testing.T, env ...string) *testNode {
 	return startTestNodeWith(t, cfg)
 }
 
+// startNodeWithFile runs a real node on 127.0.0.1:0 with its data in a
+// fresh temporary directory, configured by the TOML file text and then
+// env, and stops it when the test ends.
+func startNodeWithFile(t *testing.T, toml string, env ...string) *testNode {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "miniauth.toml")
+	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := config.Load(path, append([]string{"MINIAUTH_HTTP_ADDR=127.0.0.1:0", "MINIAUTH_DATA_DIR=" + t.TempDir()}, env...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startTestNodeWith(t, cfg)
+}
+
 // startTestNodeWith runs a real node of cfg, stopped when the test ends;
 // its answers are checked against the OpenAPI document (checkAnswer).
 func startTestNodeWith(t *testing.T, cfg config.Config) *testNode {
 	t.Helper()
-	logs, banner := &syncBuffer{}, &syncBuffer{}
+	logs, banner := &testkit.LogBuffer{}, &testkit.LogBuffer{}
 	n, err := startNode(context.Background(), cfg, logs, banner)
 	if err != nil {
 		t.Fatal(err)

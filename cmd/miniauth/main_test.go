@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/miniauth/miniauth/internal/testkit"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestWrongConfigurationStopsStartUpNamingTheKey(t *testing.T) {
 
 func TestServeStopsOnSignal(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut testkit.LogBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, nil, []string{"MINIAUTH_HTTP_ADDR=127.0.0.1:0", "MINIAUTH_DATA_DIR=" + t.TempDir()}, &out, &errOut)
@@ -60,7 +61,7 @@ func TestServeStopsOnSignal(t *testing.T) {
 func TestWxsimCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut testkit.LogBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"wxsim", "--addr", "127.0.0.1:0", "--app", "wxcustom00000001:s3cret",

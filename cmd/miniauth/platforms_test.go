@@ -11,7 +11,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/miniauth/miniauth/config"
 	"github.com/miniauth/miniauth/internal/alipaysign"
 	"github.com/miniauth/miniauth/wxsim"
 )
@@ -88,16 +87,7 @@ func startPlatformWorld(t *testing.T, appKey *rsa.PrivateKey) *platformWorld {
 			toml += fmt.Sprintf("base_url = %q\n", srv.URL+"/"+strings.TrimSuffix(wxsim.PathPrefix(a.platform), "/"))
 		}
 	}
-	path := filepath.Join(dir, "miniauth.toml")
-	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := config.Load(path, []string{"MINIAUTH_HTTP_ADDR=127.0.0.1:0", "MINIAUTH_DATA_DIR=" + t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tn := startTestNodeWith(t, cfg)
-	return &platformWorld{sim: sim, simURL: srv.URL, node: tn}
+	return &platformWorld{sim: sim, simURL: srv.URL, node: startNodeWithFile(t, toml)}
 }
 
 // code mints a login code of the app over the simulator's control endpoint,

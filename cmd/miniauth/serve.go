@@ -17,8 +17,6 @@ import (
 	"github.com/miniauth/miniauth/config"
 	"github.com/miniauth/miniauth/httpapi"
 	"github.com/miniauth/miniauth/internal/connlimit"
-	"github.com/miniauth/miniauth/wechat"
-	"github.com/miniauth/miniauth/wxsim"
 )
 
 func serveCommand(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
@@ -76,6 +74,10 @@ type node struct {
 	stopRun  context.CancelFunc
 	ran      chan struct{} // closed when the service's Run has returned
 	served   chan error
+
+	api        http.Handler
+	sim        http.Handler            // the simulator, when mounted
+	background []func(context.Context) // run beside the service until stopRun
 }
 
 // startNode opens the stores, wires the service and starts serving. The
@@ -93,174 +95,52 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 			ln.Close()
 		}
 	}()
-	url := baseURL(ln.Addr())
-
-	st, err := openStores(ctx, cfg, logger)
-	if err != nil {
+	w := &wiring{cfg: cfg, logger: logger, url: baseURL(ln.Addr()), registry: prometheus.NewRegistry()}
+	w.issuer = issuerOf(cfg, w.url)
+	if w.st, err = openStores(ctx, cfg, logger); err != nil {
 		return nil, err
 	}
 	defer func() {
 		if err != nil {
-			st.close()
+			w.st.close()
 		}
 	}()
-
-	plan, err := planApps(cfg, url+"/_wxsim")
-	if err != nil {
+	if w.plan, err = planApps(cfg, w.url+"/_wxsim"); err != nil {
 		return nil, err
 	}
-	wechatBase := cfg.WeChat.BaseURL
-	var sim http.Handler
-	if cfg.DevMode() {
-		wechatBase = url + "/_wxsim"
-	}
-	if cfg.DevMode() || cfg.WeChat.Simulator {
-		sim = wxsim.New(wxsim.Options{
-			Apps:             plan.wechatApps,
-			PlatformApps:     plan.simApps,
-			AlipayGatewayKey: plan.gatewayKey,
-			Logger:           logger.With("component", "wxsim"),
-			// The simulator lives in the server's memory here: cap what it
-			// remembers (about 10 MB) so that a long load test keeps the
-			// server flat. Past the cap the oldest used codes are forgotten
-			// and answer 40029 instead of 40163: invalid_code either way.
-			MaxCodes:       1 << 14,
-			MaxSessionKeys: 1 << 14,
-		})
-	}
-
-	registry := prometheus.NewRegistry()
-	var wx miniauth.WeChat = noWeChat{}
-	if len(plan.wechatApps) > 0 {
-		wx, err = wechat.New(wechat.Options{
-			BaseURL:    wechatBase,
-			Timeout:    cfg.WeChat.Timeout.Duration,
-			Apps:       plan.wechatApps,
-			Tokens:     st.accessTokens,
-			TokenMode:  cfg.WeChat.TokenMode,
-			Registerer: registry,
-
-			CodeCacheEntries: cfg.WebLogin.CodeCache,
-			Logger:           logger.With("component", "wechat"),
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	providers, err := plan.providers(wx, registry, logger)
-	if err != nil {
-		return nil, err
-	}
-	issuer := issuerOf(cfg, url)
-	keys, err := openSigningKeys(ctx, cfg, st, issuer, logger)
-	if err != nil {
-		return nil, err
-	}
-	avatars, avatarChecks, err := openAvatars(cfg)
-	if err != nil {
-		return nil, err
-	}
-	events := cfg.Events.Options()
-	events.Store = st.loginEvents
-	svc := miniauth.NewService(st.users, st.sessions, st.events, wx, miniauth.Options{
-		Apps:               plan.appIDs,
-		DefaultApp:         plan.defaultApp,
-		Providers:          providers,
-		Platforms:          plan.platforms(),
-		AccessTTL:          cfg.Tokens.AccessTTL.Duration,
-		RefreshTTL:         cfg.Tokens.RefreshTTL.Duration,
-		CacheTTL:           cfg.Tokens.CacheTTL.Duration,
-		Failures:           st.failures,
-		Throttle:           cfg.Throttle.Limits(),
-		Signer:             signerOf(keys),
-		Issuer:             issuer,
-		Avatars:            avatars,
-		ContentCheck:       cfg.Profile.ContentCheck,
-		RefreshReuseLeeway: cfg.Tokens.RefreshReuseLeeway.Duration,
-		Ledger:             st.ledger,
-		Boundary:           st.boundary,
-		WebLogin:           webLoginOptions(cfg, st, plan, wx),
-		Events:             events,
-		Logger:             logger,
-	})
 	access := newAccessLog(cfg.Log, logs)
 	defer func() {
 		if err != nil {
 			access.Close()
 		}
 	}()
-	operators := newConsole(cfg, svc, st.console)
-	pages, calls, err := consoleHandler(cfg, operators, plan, registry, logger)
+	n, err = w.node(ctx, access)
 	if err != nil {
-		return nil, fmt.Errorf("console: %w", err)
+		return nil, err
 	}
-	api, err := httpapi.New(httpapi.Options{
-		Service:        svc,
-		Logger:         logger,
-		AccessLog:      access,
-		Registry:       registry,
-		BodyLimit:      int64(cfg.HTTP.BodyLimit),
-		AvatarMaxBytes: int64(cfg.Avatar.MaxBytes),
-		Checks:         append(st.checks, avatarChecks...),
-		TrustedProxies: cfg.HTTP.TrustedProxies,
-		AuthRate:       cfg.HTTP.AuthRate,
-		AuthBurst:      cfg.HTTP.AuthBurst,
-		AdminToken:     cfg.Admin.Token,
-		Simulator:      sim,
-		Console:        pages,
+	n.serve(ctx, ln)
+	w.printBanner(banner, n.sim != nil)
+	logger.Info("miniauth started", "url", w.url, "dev_mode", cfg.DevMode(), "stores", w.st.description, "version", versionString())
+	return n, nil
+}
 
-		Issuer:               issuer,
-		KeySet:               keySetOf(keys),
-		JWKSMaxAge:           cfg.Tokens.JWKSMaxAge.Duration,
-		IntrospectionSecrets: cfg.Tokens.IntrospectionSecrets,
-
-		WebLoginRate:  cfg.WebLogin.CreateRate,
-		WebLoginBurst: cfg.WebLogin.CreateBurst,
-		Demo:          cfg.DevMode(),
-		Docs:          cfg.DevMode(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("http: %w", err)
-	}
-
-	capped := capConnections(ln, cfg.HTTP.MaxConns, logger)
+// serve starts the background work and serves on ln. The background work
+// keeps ctx's values but not its end: shutdown stops it, after the last
+// request.
+func (n *node) serve(ctx context.Context, ln net.Listener) {
+	capped := capConnections(ln, n.cfg.HTTP.MaxConns, n.log)
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
-	ran := make(chan struct{})
-	go func() { svc.Run(runCtx); close(ran) }()
-	go operators.Run(runCtx)
-	go calls.Run(runCtx)
-	if keys != nil {
-		go keys.Run(runCtx)
+	n.stopRun = stopRun
+	go func() { n.service.Run(runCtx); close(n.ran) }()
+	for _, run := range n.background {
+		go run(runCtx)
 	}
-	n = &node{
-		URL:      url,
-		cfg:      cfg,
-		log:      logger,
-		access:   access,
-		listener: capped,
-		service:  svc,
-		stores:   st,
-		stopRun:  stopRun,
-		ran:      ran,
-		served:   make(chan error, 1),
-		server:   newHTTPServer(cfg.HTTP, api, capped, logger),
-	}
+	n.listener = capped
+	n.server = newHTTPServer(n.cfg.HTTP, n.api, capped, n.log)
 	// Long polls of scan to log in answer at once when shutdown begins,
 	// rather than hold it for up to web_login.max_wait.
-	n.server.RegisterOnShutdown(svc.EndWebLoginWaits)
+	n.server.RegisterOnShutdown(n.service.EndWebLoginWaits)
 	go func() { n.served <- n.server.Serve(capped) }()
-
-	fmt.Fprintf(banner, "miniauth listening on %s\n", url)
-	if cfg.DevMode() {
-		fmt.Fprintf(banner, "dev mode: no WeChat app configured, so the simulator stands in for WeChat at %s/_wxsim\n", url)
-		fmt.Fprintf(banner, "dev mode: AppID %s, data in %s (%s)\n", wxsim.DevAppID, cfg.Data.Dir, st.description)
-		fmt.Fprint(banner, plan.devBanner(url+"/_wxsim"))
-		fmt.Fprintf(banner, "dev mode: scan to log in demo at %s/_demo/web-login\n", url)
-	} else if sim != nil {
-		fmt.Fprintf(banner, "simulator mounted at %s/_wxsim (MINIAUTH_WECHAT_SIMULATOR=true)\n", url)
-	}
-	logger.Info("miniauth started", "url", url, "dev_mode", cfg.DevMode(), "stores", st.description, "version", versionString())
-	return n, nil
 }
 
 // Limits of one request that are not worth a setting.

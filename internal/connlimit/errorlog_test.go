@@ -1,34 +1,16 @@
 package connlimit
 
 import (
-	"bytes"
 	"encoding/json"
+	"github.com/miniauth/miniauth/internal/testkit"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Split(strings.TrimSpace(b.buf.String()), "\n")
-}
-
 func TestErrorLogWritesAtMostOneLinePerIntervalAndCountsTheRest(t *testing.T) {
-	var out syncBuffer
+	var out testkit.LogBuffer
 	const interval = 50 * time.Millisecond
 	errorLog := ErrorLog(slog.New(slog.NewJSONHandler(&out, nil)), interval)
 	const burst = 1000
@@ -39,7 +21,7 @@ func TestErrorLogWritesAtMostOneLinePerIntervalAndCountsTheRest(t *testing.T) {
 	written := time.Since(start)
 	time.Sleep(3 * interval) // the closing line
 
-	lines := out.lines()
+	lines := out.Lines()
 	total := 0
 	for _, line := range lines {
 		var entry struct {

@@ -278,3 +278,23 @@ func notFound(what string) error {
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// The accessors below let a database's type (sqlite.DB, postgres.DB,
+// mysql.DB), which embeds the Store, hand out each of the stores it is.
+// SigningKeys is the signing-key store's own method here, so each database
+// type declares that accessor itself.
+
+// Users returns the user store.
+func (s *Store) Users() miniauth.UserStore { return s }
+
+// Sessions returns the session store (sessions in the same database).
+func (s *Store) Sessions() miniauth.SessionStore { return s }
+
+// Ledger returns the session ledger, for sessions kept in Redis.
+func (s *Store) Ledger() miniauth.SessionLedger { return s }
+
+// WebLogins returns the store of scan-to-log-in tickets.
+func (s *Store) WebLogins() miniauth.WebLoginStore { return s }
+
+// LoginEvents returns the store of login events and their daily counts.
+func (s *Store) LoginEvents() miniauth.LoginEventStore { return s }

@@ -180,7 +180,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		loginEvents: opts.Events.Store,
 		eventLog:    newEventLog(opts.Events, opts.Logger),
 	}
-	s.touches = newTouches(s.sessions, opts.TouchQueue, opts.Now)
+	s.touches = newTouches(s.sessions, opts.TouchQueue, opts.Now, opts.Logger)
 	s.users = &changeNotifyingUsers{UserStore: users, svc: s}
 	return s
 }

@@ -2,6 +2,7 @@ package miniauth
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,7 @@ const (
 // when the queue is full, loses nothing that matters.
 type touches struct {
 	store   SessionStore
+	log     *slog.Logger
 	limit   int
 	now     func() time.Time
 	wake    chan struct{}
@@ -38,8 +40,8 @@ type touches struct {
 	pending map[string]struct{}
 }
 
-func newTouches(store SessionStore, limit int, now func() time.Time) *touches {
-	return &touches{store: store, limit: limit, now: now, wake: make(chan struct{}, 1), pending: map[string]struct{}{}}
+func newTouches(store SessionStore, limit int, now func() time.Time, log *slog.Logger) *touches {
+	return &touches{store: store, log: log, limit: limit, now: now, wake: make(chan struct{}, 1), pending: map[string]struct{}{}}
 }
 
 // add queues a touch of the session, or drops and counts it when the queue
@@ -108,6 +110,7 @@ func (t *touches) write(at time.Time, ids []string) {
 	defer cancel()
 	if err := t.store.TouchSessions(ctx, at, ids); err != nil {
 		t.failed.Add(uint64(len(ids)))
+		t.log.Warn("writing sessions' last use", "sessions", len(ids), "err", err)
 	}
 }
 

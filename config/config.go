@@ -134,6 +134,10 @@ type Tokens struct {
 	AccessTTL  Duration `toml:"access_ttl"`
 	RefreshTTL Duration `toml:"refresh_ttl"`
 	CacheTTL   Duration `toml:"cache_ttl"` // how long verify trusts a session without asking the store
+	// CacheEntries bounds the verify cache (and as many users for /me);
+	// TouchQueue the sessions whose last use waits to be written.
+	CacheEntries int `toml:"cache_entries"`
+	TouchQueue   int `toml:"touch_queue"`
 
 	Format     string `toml:"format"`      // opaque or jwt
 	Issuer     string `toml:"issuer"`      // iss of JWTs; required with jwt outside dev mode
@@ -199,14 +203,17 @@ func Default() Config {
 			WaitTimeout: Duration{redis.DefaultWaitTimeout}, Timeout: Duration{miniauth.DefaultRedisTimeout}},
 		WeChat: WeChat{BaseURL: wechat.DefaultBaseURL, Timeout: Duration{wechat.DefaultTimeout}, TokenMode: wechat.ModeStable},
 		Tokens: Tokens{
-			AccessTTL:   Duration{miniauth.DefaultAccessTTL},
-			RefreshTTL:  Duration{miniauth.DefaultRefreshTTL},
-			CacheTTL:    Duration{miniauth.DefaultCacheTTL},
-			Format:      "opaque",
-			SigningAlg:  jose.DefaultAlgorithm,
-			KeyRotation: Duration{jose.DefaultRotation},
-			KeyReload:   Duration{jose.DefaultReloadInterval},
-			JWKSMaxAge:  Duration{jose.DefaultJWKSMaxAge},
+			AccessTTL:  Duration{miniauth.DefaultAccessTTL},
+			RefreshTTL: Duration{miniauth.DefaultRefreshTTL},
+			CacheTTL:   Duration{miniauth.DefaultCacheTTL},
+
+			CacheEntries: miniauth.DefaultCacheEntries,
+			TouchQueue:   miniauth.DefaultTouchQueue,
+			Format:       "opaque",
+			SigningAlg:   jose.DefaultAlgorithm,
+			KeyRotation:  Duration{jose.DefaultRotation},
+			KeyReload:    Duration{jose.DefaultReloadInterval},
+			JWKSMaxAge:   Duration{jose.DefaultJWKSMaxAge},
 
 			RefreshReuseLeeway: Duration{miniauth.DefaultRefreshReuseLeeway},
 		},

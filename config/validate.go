@@ -146,6 +146,12 @@ func (c Config) validateTokens(bad problemFunc) {
 	if t.CacheTTL.Duration < 0 || t.CacheTTL.Duration > time.Minute {
 		bad("tokens.cache_ttl", "must be between 0 and 1m")
 	}
+	if t.CacheEntries < 1 {
+		bad("tokens.cache_entries", "must be at least 1")
+	}
+	if t.TouchQueue < 1 {
+		bad("tokens.touch_queue", "must be at least 1")
+	}
 	c.validateSigning(bad)
 	if t.RefreshReuseLeeway.Duration < 0 || t.RefreshReuseLeeway.Duration > maxRefreshReuseLeeway {
 		bad("tokens.refresh_reuse_leeway", "must be between 0 and %v", maxRefreshReuseLeeway)

@@ -78,4 +78,8 @@ func registerEventMetrics(reg *prometheus.Registry, svc *miniauth.Service) {
 		Name: "miniauth_login_events_dropped_total",
 		Help: "Login events not recorded: the writer's queue was full, or the database refused their batch.",
 	}, func() float64 { return float64(svc.LoginEventsDropped()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "miniauth_session_touches_dropped_total",
+		Help: "Sessions' last-use times not written: the writer's queue was full, or the store refused their batch.",
+	}, func() float64 { return float64(svc.TouchesDropped()) }))
 }

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miniauth/miniauth/internal/loadtest"
 	"github.com/miniauth/miniauth/internal/seed"
@@ -120,6 +122,25 @@ func TestSeedPostgresRedisThenBench(t *testing.T) {
 	db, rd := testserver.Postgres(t), testserver.Redis(t)
 	dir := t.TempDir()
 	seedData(t, dir, "--users", "5000", "--sessions", "2000", "--db", db, "--redis", rd)
+	// The sessions are backdated up to 2 s: the Redis instance must count
+	// as seen before them, or verify would take them all for sessions
+	// older than their store and ask the ledger about each.
+	raw, err := sql.Open("pgx", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	m, err := seed.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var firstSeen time.Time
+	if err := raw.QueryRow(`SELECT MIN(first_seen) FROM redis_instances`).Scan(&firstSeen); err != nil {
+		t.Fatalf("the seed recorded no Redis instance: %v", err)
+	}
+	if earliest := m.ExpiresAt.Add(-seed.DefaultSessionTTL - 2*time.Second); !firstSeen.Before(earliest) {
+		t.Errorf("Redis first seen at %v, not before the earliest session (%v)", firstSeen, earliest)
+	}
 	report, j := runBench(t, "--data", dir, "--scenarios", "bare,healthz,verify,me,login")
 	checkScenarios(t, report, j, loadtest.Scenarios...)
 }

@@ -59,8 +59,18 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	o.UserStore = users
 	o.SessionStore, _ = database.(seed.SessionInserter)
 	o.EventStore = database.LoginEvents()
+	o.Now = time.Now()
 	if *redisURL != "" {
-		rc, err := redis.Open(ctx, *redisURL, redis.Options{Logger: logger})
+		// The sessions are backdated: record the instance as seen before
+		// the first of them, as the server that had made them would have,
+		// or every verify of one would consult the ledger as for a session
+		// older than the Redis it is in.
+		firstSeen := o.FirstSessionAt().Add(-time.Minute)
+		seen := func(ctx context.Context, runID string) error {
+			_, err := database.Ledger().InstanceFirstSeen(ctx, runID, firstSeen)
+			return err
+		}
+		rc, err := redis.Open(ctx, *redisURL, redis.Options{Logger: logger, InstanceSeen: seen})
 		if err != nil {
 			return fmt.Errorf("redis: %w", err)
 		}
@@ -73,7 +83,6 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer tokens.Close()
 	o.Tokens = tokens
-	o.Now = time.Now()
 	o.Progress = progressPrinter(stdout)
 
 	fmt.Fprintf(stdout, "seeding %d users, %d sessions and %d login events into %s (sessions: %s)\n",

@@ -192,6 +192,12 @@ func (g *generator) sessions(ctx context.Context) error {
 	return tokens.Flush()
 }
 
+// FirstSessionAt is when the earliest of the seeded sessions was made: they
+// are backdated one millisecond apart, the last at Now.
+func (o Options) FirstSessionAt() time.Time {
+	return o.Now.Add(-time.Duration(o.Sessions) * time.Millisecond)
+}
+
 // session i belongs to user i modulo the users, and is created after them.
 func (g *generator) session(i int) (*miniauth.Session, string) {
 	u := i % g.o.Users
@@ -211,6 +217,7 @@ func (g *generator) session(i int) (*miniauth.Session, string) {
 		IP:               "127.0.0.1",
 		CreatedAt:        at,
 		LastUsedAt:       at,
+		IssuedAt:         at,
 		AccessExpiresAt:  g.o.Now.Add(g.o.SessionTTL),
 		RefreshExpiresAt: g.o.Now.Add(g.o.SessionTTL),
 	}, access

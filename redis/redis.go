@@ -235,7 +235,14 @@ func (c *Client) Close() error {
 type keys struct{ prefix string }
 
 // session is the hash with all fields of one session.
-func (k keys) session(id string) string { return k.prefix + "s:{" + id + "}" }
+func (k keys) session(id string) string {
+	before, after := k.sessionAffixes()
+	return before + id + after
+}
+
+// sessionAffixes are what session puts before and after the id, for the
+// script that builds the key from a pointer's value (sessionByAccess).
+func (k keys) sessionAffixes() (before, after string) { return k.prefix + "s:{", "}" }
 
 // rotated maps the session's rotated refresh hashes to when they were
 // rotated (same slot).

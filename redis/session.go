@@ -79,7 +79,33 @@ func (st *sessionStore) CreateSession(ctx context.Context, s *miniauth.Session) 
 }
 
 func (st *sessionStore) SessionByAccessHash(ctx context.Context, accessHash string) (*miniauth.Session, error) {
+	s, err := st.sessionByAccess(ctx, accessHash)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil || s.AccessHash != accessHash {
+		// Revoked, expired or rotated since the pointer was written.
+		return nil, miniauth.Errorf(miniauth.ENotFound, "session not found")
+	}
+	return s, nil
+}
+
+// sessionByAccess follows the access pointer to the session's fields: in
+// one round trip (a script) on one server or Sentinel, in two on a cluster,
+// where the pointer and the session live in different slots. Nil when the
+// pointer or the session is gone.
+func (st *sessionStore) sessionByAccess(ctx context.Context, accessHash string) (*miniauth.Session, error) {
 	k := st.c.keys
+	if st.c.topology != topologyCluster {
+		before, after := k.sessionAffixes()
+		res, err := sessionByAccess.Run(ctx, st.c.rdb, []string{k.access(accessHash)}, before, after).Slice()
+		if errors.Is(err, goredis.Nil) {
+			return nil, miniauth.Errorf(miniauth.ENotFound, "session not found")
+		} else if err != nil {
+			return nil, wrapErr("get session", err)
+		}
+		return parseSessionReply(res)
+	}
 	id, err := st.c.rdb.Get(ctx, k.access(accessHash)).Result()
 	if errors.Is(err, goredis.Nil) {
 		return nil, miniauth.Errorf(miniauth.ENotFound, "session not found")
@@ -90,15 +116,7 @@ func (st *sessionStore) SessionByAccessHash(ctx context.Context, accessHash stri
 	if err != nil {
 		return nil, wrapErr("get session", err)
 	}
-	s, err := parseSession(m)
-	if err != nil {
-		return nil, err
-	}
-	if s == nil || s.AccessHash != accessHash {
-		// Revoked, expired or rotated since the pointer was written.
-		return nil, miniauth.Errorf(miniauth.ENotFound, "session not found")
-	}
-	return s, nil
+	return parseSession(m)
 }
 
 func (st *sessionStore) RotateRefresh(ctx context.Context, refreshHash string, r miniauth.Rotation) (*miniauth.Session, error) {
@@ -322,20 +340,18 @@ func (st *sessionStore) UserSessions(ctx context.Context, userID string, _ time.
 }
 
 // TouchSessions runs touchSession for every session in one pipeline (which
-// go-redis splits by node on a cluster). EVAL rather than EVALSHA: a pipeline
-// cannot fall back on NOSCRIPT, and Redis compiles the script once anyway.
+// go-redis splits by node on a cluster).
 func (st *sessionStore) TouchSessions(ctx context.Context, at time.Time, ids []string) error {
-	pipe := st.c.rdb.Pipeline()
+	p := st.c.pipe()
 	for _, id := range ids {
 		if id != "" {
-			touchSession.Eval(ctx, pipe, []string{st.c.keys.session(id)}, ms(at))
+			p.eval(ctx, touchSession, []string{st.c.keys.session(id)}, ms(at))
 		}
 	}
-	if pipe.Len() == 0 {
+	if len(p.evals) == 0 {
 		return nil
 	}
-	_, err := pipe.Exec(ctx)
-	return wrapErr("touch sessions", err)
+	return wrapErr("touch sessions", p.exec(ctx))
 }
 
 // DeleteExpired does nothing: Redis expires sessions by itself.

@@ -81,6 +81,17 @@ if not f[1] then return {} end
 return {f[1], f[2] or '', f[3] or '', used}
 `)
 
+// sessionByAccess reads the session an access pointer names, in one round
+// trip. The session's key is built from the pointer's value, so it is not
+// declared in KEYS: only for one server or Sentinel, never a cluster.
+// KEYS: access pointer. ARGV: the session key before and after the id.
+// Returns nil, or {0, id, {field, value, ...}} as parseSessionReply reads.
+var sessionByAccess = goredis.NewScript(`
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+return {0, id, redis.call('HGETALL', ARGV[1] .. id .. ARGV[2])}
+`)
+
 // touchSession moves the last-used time of an existing session forward (a
 // plain HSET would create a stub of a revoked one, and could go backwards
 // when two nodes' batches cross).

@@ -22,19 +22,9 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Options tunes Open. The zero value is usable.
-type Options struct {
-	// MaxConns bounds the connection pool. Default 20.
-	MaxConns int
-	// Now is the store's clock. Default time.Now.
-	Now func() time.Time
-}
-
-func (o *Options) setDefaults() {
-	if o.MaxConns <= 0 {
-		o.MaxConns = 20
-	}
-}
+// Options tunes Open (the pool's size, the clock), as for every database
+// server. The zero value is usable.
+type Options = sqlstore.ServerOptions
 
 // DB is an open MySQL database. It is both the user and the session store.
 type DB struct {
@@ -54,7 +44,6 @@ func Open(ctx context.Context, dsn string) (*DB, error) { return OpenOptions(ctx
 
 // OpenOptions is Open with options.
 func OpenOptions(ctx context.Context, dsn string, opts Options) (*DB, error) {
-	opts.setDefaults()
 	cfg, err := ParseURL(dsn)
 	if err != nil {
 		return nil, err
@@ -64,7 +53,7 @@ func OpenOptions(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "mysql: the database URL is not valid")
 	}
 	sqldb := sql.OpenDB(conn)
-	st, err := sqlstore.OpenServer(ctx, sqldb, &dialect, migrations, opts.MaxConns, sqlstore.Options{Now: opts.Now})
+	st, err := sqlstore.OpenServer(ctx, sqldb, &dialect, migrations, opts)
 	if err != nil {
 		return nil, err
 	}

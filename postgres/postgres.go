@@ -21,19 +21,9 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Options tunes Open. The zero value is usable.
-type Options struct {
-	// MaxConns bounds the connection pool. Default 20.
-	MaxConns int
-	// Now is the store's clock. Default time.Now.
-	Now func() time.Time
-}
-
-func (o *Options) setDefaults() {
-	if o.MaxConns <= 0 {
-		o.MaxConns = 20
-	}
-}
+// Options tunes Open (the pool's size, the clock), as for every database
+// server. The zero value is usable.
+type Options = sqlstore.ServerOptions
 
 // DB is an open PostgreSQL database. It is both the user and the session
 // store.
@@ -54,13 +44,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) { return OpenOptions(ctx
 
 // OpenOptions is Open with options.
 func OpenOptions(ctx context.Context, dsn string, opts Options) (*DB, error) {
-	opts.setDefaults()
 	sqldb, err := sql.Open("pgx", withConnectTimeout(dsn))
 	if err != nil {
 		// The error may quote the DSN, password included: leave it out.
 		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "postgres: the database URL is not valid")
 	}
-	st, err := sqlstore.OpenServer(ctx, sqldb, &dialect, migrations, opts.MaxConns, sqlstore.Options{Now: opts.Now})
+	st, err := sqlstore.OpenServer(ctx, sqldb, &dialect, migrations, opts)
 	if err != nil {
 		return nil, err
 	}

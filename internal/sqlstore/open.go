@@ -11,12 +11,28 @@ import (
 	"github.com/miniauth/miniauth"
 )
 
+// ServerOptions tunes the opening of a database that runs as a server
+// (PostgreSQL, MySQL: their Options). The zero value is usable.
+type ServerOptions struct {
+	// MaxConns bounds the connection pool. Default DefaultMaxConns.
+	MaxConns int
+	// Now is the store's clock. Default time.Now.
+	Now func() time.Time
+}
+
+// DefaultMaxConns is the default of ServerOptions.MaxConns.
+const DefaultMaxConns = 20
+
 // OpenServer finishes opening a database that runs as a server (PostgreSQL,
 // MySQL): it bounds the pool, applies the migrations in fsys's "migrations"
 // folder under the dialect's lock, and prepares the store. On error it
 // closes sqldb and returns an error with a code: upstream_unavailable when
 // the server could not be reached.
-func OpenServer(ctx context.Context, sqldb *sql.DB, d *Dialect, fsys fs.FS, maxConns int, opts Options) (*Store, error) {
+func OpenServer(ctx context.Context, sqldb *sql.DB, d *Dialect, fsys fs.FS, opts ServerOptions) (*Store, error) {
+	maxConns := opts.MaxConns
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
 	sqldb.SetMaxOpenConns(maxConns)
 	sqldb.SetMaxIdleConns(maxConns)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
@@ -28,7 +44,7 @@ func OpenServer(ctx context.Context, sqldb *sql.DB, d *Dialect, fsys fs.FS, maxC
 	}
 	var st *Store
 	if err == nil {
-		st, err = New(ctx, d, sqldb, sqldb, opts)
+		st, err = New(ctx, d, sqldb, sqldb, Options{Now: opts.Now})
 	}
 	if err != nil {
 		sqldb.Close()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/internal/loadtest"
 	"github.com/miniauth/miniauth/internal/seed"
 	"github.com/miniauth/miniauth/wxsim"
@@ -110,6 +111,9 @@ func benchCommand(ctx context.Context, args, environ []string, stdout, stderr io
 	defer stack.Stop()
 	o.Bare = loadtest.Target{URL: stack.Bare.URL, PID: stack.Bare.PID}
 	if so.Server {
+		if so.Redis != "" {
+			o.SessionsAfter = miniauth.DefaultClockSkew + time.Second
+		}
 		o.Server = loadtest.Target{URL: stack.Server.URL, PID: stack.Server.PID}
 		o.SimURL = stack.Sim.URL
 		fmt.Fprintf(stdout, "server: %s (pid %d), db %s, redis %s; simulator %s (pid %d); bare gin route %s (pid %d)\n",

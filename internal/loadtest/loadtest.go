@@ -50,6 +50,12 @@ type Options struct {
 	// seeded database's). Empty: Sessions logins are made first.
 	Tokens   []string
 	Sessions int
+	// SessionsAfter delays the logins that make those sessions. A node
+	// checks sessions made within redis.clock_skew of its first sight of a
+	// Redis against the database on every cache miss (they might predate a
+	// Redis restart); sessions made after that window measure the steady
+	// state.
+	SessionsAfter time.Duration
 	// Scenarios picks which to run, in this order: bare, healthz, verify,
 	// me, login. Empty: all.
 	Scenarios []string

@@ -173,6 +173,11 @@ func (d *driver) prepareTokens(ctx context.Context) error {
 	if len(d.tokens) > 0 {
 		return nil
 	}
+	select {
+	case <-time.After(d.o.SessionsAfter):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	tokens := make([]string, d.o.Sessions)
 	var next atomic.Int64
 	var wg sync.WaitGroup

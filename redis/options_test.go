@@ -101,3 +101,23 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+// RESP2 unless the URL asks for another protocol, in every topology.
+func TestParseURLProtocol(t *testing.T) {
+	for url, want := range map[string]int{
+		"redis://h:1/0":                               2,
+		"redis://h:1/0?protocol=3":                    3,
+		"redis://h1:7000?addr=h2:7001":                2,
+		"redis://h1:7000?addr=h2:7001&protocol=3":     3,
+		"redis://s1:26379/0?master_name=m":            2,
+		"redis://s1:26379/0?master_name=m&protocol=3": 3,
+	} {
+		o, _, err := parseURL(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Protocol != want {
+			t.Errorf("%s: protocol %d, want %d", url, o.Protocol, want)
+		}
+	}
+}

@@ -112,21 +112,7 @@ func testIdentities(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 		}
 		close(start)
 		wg.Wait()
-		nCreated := 0
-		for i := range n {
-			if errs[i] != nil {
-				t.Fatalf("call %d: %v", i, errs[i])
-			}
-			if users[i].ID != users[0].ID {
-				t.Fatalf("two accounts for one unionid: %s and %s", users[0].ID, users[i].ID)
-			}
-			if created[i] {
-				nCreated++
-			}
-		}
-		if nCreated != 1 {
-			t.Fatalf("%d calls said created, want 1", nCreated)
-		}
+		oneAccountCreated(t, users, created, errs, "one unionid")
 		if got := keys(t, c, s, users[0].ID); len(got) != n {
 			t.Fatalf("%d identities on the account, want %d", len(got), n)
 		}
@@ -239,4 +225,25 @@ func testIdentities(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 			t.Fatalf("%d unlinks went through, %d identities left (%v)", ok, len(keys(t, c, s, a.ID)), errs)
 		}
 	})
+}
+
+// oneAccountCreated fails t unless the concurrent find-or-create calls all
+// succeeded, all answered one account, and exactly one said it created it.
+func oneAccountCreated(t *testing.T, users []*miniauth.User, created []bool, errs []error, what string) {
+	t.Helper()
+	nCreated := 0
+	for i := range users {
+		if errs[i] != nil {
+			t.Fatalf("call %d: %v", i, errs[i])
+		}
+		if users[i].ID != users[0].ID {
+			t.Fatalf("two accounts for %s: %s and %s", what, users[0].ID, users[i].ID)
+		}
+		if created[i] {
+			nCreated++
+		}
+	}
+	if nCreated != 1 {
+		t.Fatalf("%d calls said created, want 1", nCreated)
+	}
 }

@@ -158,21 +158,7 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 		}
 		close(start)
 		wg.Wait()
-		nCreated := 0
-		for i := range n {
-			if errs[i] != nil {
-				t.Fatalf("call %d: %v", i, errs[i])
-			}
-			if users[i].ID != users[0].ID {
-				t.Fatalf("two users for one openid: %s and %s", users[0].ID, users[i].ID)
-			}
-			if created[i] {
-				nCreated++
-			}
-		}
-		if nCreated != 1 {
-			t.Fatalf("%d calls said created, want 1", nCreated)
-		}
+		oneAccountCreated(t, users, created, errs, "one openid")
 		list, err := s.ListUsers(c, miniauth.UserFilter{})
 		if err != nil || len(list) != 1 {
 			t.Fatalf("%d users stored, err %v", len(list), err)

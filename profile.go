@@ -11,8 +11,10 @@ import (
 // Errors: EUnauthorized (the user is gone), EUpstreamUnavailable.
 func (s *Service) Me(ctx context.Context, session *Session) (*User, error) {
 	now := s.opts.Now()
+	// The cache holds the account as stored; each session sees it through
+	// its own identity.
 	if user, ok := s.profiles.get(session.UserID, now); ok {
-		return user, nil
+		return inView(user, session.AppID, session.OpenID), nil
 	}
 	gen := s.profiles.generation()
 	user, err := s.users.UserByID(ctx, session.UserID)

@@ -107,7 +107,8 @@ func (e *fakeEvents) SubscribeSessionChanged(ctx context.Context, _ func(string)
 func TestMeIsCachedAndEveryChangeDropsIt(t *testing.T) {
 	f := newFixture(t)
 	events := &fakeEvents{}
-	f.svc = NewService(f.users, f.sessions, events, f.wx, Options{CacheTTL: DefaultCacheTTL, RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"wxapp"}, Now: f.clock.Now})
+	f.svc = NewService(f.users, f.sessions, events, f.wx, Options{CacheTTL: DefaultCacheTTL, ProfileTTL: DefaultProfileTTL,
+		RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"wxapp"}, Now: f.clock.Now})
 	ctx := context.Background()
 	res := f.login(t, "o1")
 	session, err := f.svc.Verify(ctx, res.AccessToken)
@@ -128,7 +129,11 @@ func TestMeIsCachedAndEveryChangeDropsIt(t *testing.T) {
 	base := f.users.lookups // the login's own
 	me(base + 1)
 	me(base + 1)
-	f.clock.Add(DefaultCacheTTL)
+	// Events carry every change: the account is trusted for ProfileTTL,
+	// not just CacheTTL.
+	f.clock.Add(DefaultProfileTTL - time.Millisecond)
+	me(base + 1)
+	f.clock.Add(time.Millisecond)
 	me(base + 2)
 
 	// A change through any use case drops the user here and tells the
@@ -147,4 +152,44 @@ func TestMeIsCachedAndEveryChangeDropsIt(t *testing.T) {
 	me(base + 3)
 	f.svc.changed(userEventPrefix + res.User.ID)
 	me(base + 4)
+}
+
+// Without events another node's change reaches this one only through the
+// store: the account is trusted for CacheTTL at most, whatever ProfileTTL
+// says; and a ProfileTTL of 0 turns the cache of accounts off.
+func TestMeWithoutEventsTrustsAnAccountForCacheTTL(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		profileTTL time.Duration
+		cachedFor  time.Duration
+	}{
+		{"capped by cache_ttl", DefaultProfileTTL, DefaultCacheTTL},
+		{"shorter profile_ttl", DefaultCacheTTL / 4, DefaultCacheTTL / 4},
+		{"off", 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.svc = NewService(f.users, f.sessions, nil, f.wx, Options{CacheTTL: DefaultCacheTTL, ProfileTTL: tc.profileTTL,
+				RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"wxapp"}, Now: f.clock.Now})
+			ctx := context.Background()
+			session, err := f.svc.Verify(ctx, f.login(t, "o1").AccessToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.Me(ctx, session); err != nil {
+				t.Fatal(err)
+			}
+			base := f.users.lookups
+			if tc.cachedFor > 0 {
+				f.clock.Add(tc.cachedFor - time.Millisecond)
+				if _, err := f.svc.Me(ctx, session); err != nil || f.users.lookups != base {
+					t.Fatalf("within the TTL: %v, %d lookups", err, f.users.lookups-base)
+				}
+				f.clock.Add(time.Millisecond)
+			}
+			if _, err := f.svc.Me(ctx, session); err != nil || f.users.lookups != base+1 {
+				t.Fatalf("at the TTL: %v, %d lookups, want 1", err, f.users.lookups-base)
+			}
+		})
+	}
 }

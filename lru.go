@@ -136,20 +136,17 @@ func (c *ttlCache[V]) generation() uint64 {
 	return c.gen
 }
 
-// put keeps v until now + ttl, or until, whichever comes first, unless
-// something was removed since generation gen was taken: v may then be what
-// the removal was about, read just before the change.
-func (c *ttlCache[V]) put(key string, v V, now, until time.Time, gen uint64) {
+// put keeps v until now + ttl, unless something was removed since
+// generation gen was taken: v may then be what the removal was about, read
+// just before the change.
+func (c *ttlCache[V]) put(key string, v V, now time.Time, gen uint64) {
 	if c.ttl <= 0 {
 		return
-	}
-	if limit := now.Add(c.ttl); limit.Before(until) {
-		until = limit
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen == gen {
-		c.entries.put(key, v, until)
+		c.entries.put(key, v, now.Add(c.ttl))
 	}
 }
 

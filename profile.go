@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// Me returns the user of a session. Users are kept in memory for CacheTTL
-// at most, and every change drops them on every node (userChanged).
+// Me returns the user of a session. Users are kept in memory for the
+// profile TTL at most (see Options.ProfileTTL), and every change drops them
+// on every node (userChanged).
 //
 // Errors: EUnauthorized (the user is gone), EUpstreamUnavailable.
 func (s *Service) Me(ctx context.Context, session *Session) (*User, error) {
@@ -24,7 +25,7 @@ func (s *Service) Me(ctx context.Context, session *Session) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.profiles.put(user.ID, user, now, now.Add(s.opts.CacheTTL), gen)
+	s.profiles.put(user.ID, user, now, gen)
 	return inView(user, session.AppID, session.OpenID), nil
 }
 

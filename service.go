@@ -36,6 +36,13 @@ type Options struct {
 	// revocation on another node can go unseen when no SessionEvents carry
 	// it.
 	CacheTTL time.Duration
+	// ProfileTTL is how long Me trusts an account read from the store when
+	// SessionEvents tell every node of every change to it (a publish that
+	// fails is seen no later); without events it is at most CacheTTL, which
+	// bounds how late another node's change is seen. 0 (or less) turns the
+	// cache of accounts off (the configuration's default is
+	// DefaultProfileTTL).
+	ProfileTTL time.Duration
 	// CacheEntries bounds the verify cache (0: DefaultCacheEntries), and
 	// as many users are kept for /me and signed tokens' claims.
 	CacheEntries int
@@ -95,6 +102,7 @@ const (
 	DefaultAccessTTL     = 2 * time.Hour
 	DefaultRefreshTTL    = 30 * 24 * time.Hour
 	DefaultCacheTTL      = 800 * time.Millisecond
+	DefaultProfileTTL    = 10 * time.Second
 	DefaultCacheEntries  = 100_000
 	DefaultTouchInterval = time.Minute
 	DefaultPurgeInterval = 10 * time.Minute
@@ -103,8 +111,8 @@ const (
 	DefaultRefreshReuseLeeway = 10 * time.Second
 )
 
-// withDefaults fills in the zero fields that have a default; CacheTTL and
-// RefreshReuseLeeway are taken as given (0 is off).
+// withDefaults fills in the zero fields that have a default; CacheTTL,
+// ProfileTTL and RefreshReuseLeeway are taken as given (0 is off).
 func (o Options) withDefaults() Options {
 	if o.AccessTTL <= 0 {
 		o.AccessTTL = DefaultAccessTTL
@@ -171,7 +179,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		wechat:   wx,
 		opts:     opts,
 		cache:    newSessionCache(opts.CacheTTL, opts.CacheEntries),
-		profiles: newTTLCache[*User](opts.CacheTTL, opts.CacheEntries),
+		profiles: newTTLCache[*User](profileTTL(opts, events), opts.CacheEntries),
 		throttle: newThrottle(opts.Failures, opts.Throttle, opts.Now, opts.Logger),
 		claims:   newClaimsCache(opts.CacheEntries),
 		web:      newWebLogins(opts.WebLogin),
@@ -183,6 +191,14 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 	s.touches = newTouches(s.sessions, opts.TouchQueue, opts.Now, opts.Logger)
 	s.users = &changeNotifyingUsers{UserStore: users, svc: s}
 	return s
+}
+
+// profileTTL is how long Me trusts an account: see Options.ProfileTTL.
+func profileTTL(opts Options, events SessionEvents) time.Duration {
+	if events == nil {
+		return min(opts.ProfileTTL, opts.CacheTTL)
+	}
+	return opts.ProfileTTL
 }
 
 // Run does the background work until ctx ends: it follows session change
@@ -326,7 +342,7 @@ func (u *changeNotifyingUsers) UnlinkIdentity(ctx context.Context, userID, appID
 // FindOrCreateByIdentity may fill in a unionid the platform reported for
 // the first time. Telling every node at each login would cost a publish per
 // login, so only this node's copy is checked: the others' expire within
-// CacheTTL.
+// the profile TTL (see Options.ProfileTTL).
 func (u *changeNotifyingUsers) FindOrCreateByIdentity(ctx context.Context, id Identity, nu *User) (*User, bool, error) {
 	user, created, err := u.UserStore.FindOrCreateByIdentity(ctx, id, nu)
 	if err == nil && !created {

@@ -134,6 +134,9 @@ type Tokens struct {
 	AccessTTL  Duration `toml:"access_ttl"`
 	RefreshTTL Duration `toml:"refresh_ttl"`
 	CacheTTL   Duration `toml:"cache_ttl"` // how long verify trusts a session without asking the store
+	// ProfileTTL is how long /me trusts an account when Redis carries every
+	// change to every node; without Redis, at most CacheTTL.
+	ProfileTTL Duration `toml:"profile_ttl"`
 	// CacheEntries bounds the verify cache (and as many users for /me);
 	// TouchQueue the sessions whose last use waits to be written.
 	CacheEntries int `toml:"cache_entries"`
@@ -206,6 +209,7 @@ func Default() Config {
 			AccessTTL:  Duration{miniauth.DefaultAccessTTL},
 			RefreshTTL: Duration{miniauth.DefaultRefreshTTL},
 			CacheTTL:   Duration{miniauth.DefaultCacheTTL},
+			ProfileTTL: Duration{miniauth.DefaultProfileTTL},
 
 			CacheEntries: miniauth.DefaultCacheEntries,
 			TouchQueue:   miniauth.DefaultTouchQueue,

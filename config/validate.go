@@ -146,6 +146,9 @@ func (c Config) validateTokens(bad problemFunc) {
 	if t.CacheTTL.Duration < 0 || t.CacheTTL.Duration > time.Minute {
 		bad("tokens.cache_ttl", "must be between 0 and 1m")
 	}
+	if t.ProfileTTL.Duration < 0 || t.ProfileTTL.Duration > time.Hour {
+		bad("tokens.profile_ttl", "must be between 0 and 1h")
+	}
 	if t.CacheEntries < 1 {
 		bad("tokens.cache_entries", "must be at least 1")
 	}

@@ -137,6 +137,7 @@ func (w *wiring) service(wx miniauth.WeChat, keys *jose.Keys) (*miniauth.Service
 		AccessTTL:          cfg.Tokens.AccessTTL.Duration,
 		RefreshTTL:         cfg.Tokens.RefreshTTL.Duration,
 		CacheTTL:           cfg.Tokens.CacheTTL.Duration,
+		ProfileTTL:         cfg.Tokens.ProfileTTL.Duration,
 		CacheEntries:       cfg.Tokens.CacheEntries,
 		TouchQueue:         cfg.Tokens.TouchQueue,
 		Failures:           st.failures,

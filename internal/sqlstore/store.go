@@ -20,6 +20,10 @@ type Options struct {
 	// Now is the clock, for what the interfaces do not pass a time to
 	// (UserSessions' "live", UpdateUser without UpdatedAt). Default time.Now.
 	Now func() time.Time
+	// WriteBatch, above 1, runs up to this many callers' write
+	// transactions in one (see groupCommit): for SQLite's single writer.
+	// 0 or 1: each caller's transaction is its own.
+	WriteBatch int
 }
 
 // Store is the user and session store over one SQL database. Writes go to w;
@@ -31,6 +35,8 @@ type Store struct {
 	w   *sql.DB
 	r   *sql.DB
 	now func() time.Time
+	// batch, when set, runs every transaction of inTx and every execW.
+	batch *groupCommit
 
 	mu    sync.Mutex
 	stmts map[stmtKey]*sql.Stmt
@@ -60,6 +66,9 @@ func New(ctx context.Context, d *Dialect, w, r *sql.DB, opts Options) (*Store, e
 	if err := s.prepareAll(ctx); err != nil {
 		s.Close()
 		return nil, s.wrap("prepare statements", err)
+	}
+	if opts.WriteBatch > 1 {
+		s.batch = newGroupCommit(s, opts.WriteBatch)
 	}
 	return s, nil
 }
@@ -94,8 +103,13 @@ func (s *Store) cached(db *sql.DB, query string) *sql.Stmt {
 	return s.stmts[stmtKey{db, query}]
 }
 
-// Close closes the prepared statements. The caller closes the pools.
+// Close stops the batching of writes and closes the prepared statements.
+// The caller closes the pools.
 func (s *Store) Close() error {
+	if s.batch != nil {
+		s.batch.close()
+		s.batch = nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, st := range s.stmts {
@@ -196,6 +210,9 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx *Tx) error) erro
 }
 
 func (s *Store) tryTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.batch != nil {
+		return s.batch.do(ctx, fn)
+	}
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -226,8 +243,18 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 }
 
 // execW runs a single write statement on the write pool, without a
-// transaction of its own (one statement is atomic by itself).
+// transaction of its own (one statement is atomic by itself), or in the
+// next batch of writes.
 func (s *Store) execW(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s.batch != nil {
+		var res sql.Result
+		err := s.batch.do(ctx, func(tx *Tx) error {
+			var err error
+			res, err = tx.exec(query, args...)
+			return err
+		})
+		return res, err
+	}
 	st, err := s.stmt(ctx, s.w, query)
 	if err != nil {
 		return nil, err

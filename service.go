@@ -150,7 +150,9 @@ func (o Options) withDefaults() Options {
 type Service struct {
 	users    UserStore
 	sessions SessionStore
-	events   SessionEvents // nil without Redis
+	// sessionsCheckUsers: see DisabledUserRefuser.
+	sessionsCheckUsers bool
+	events             SessionEvents // nil without Redis
 	ledger   SessionLedger // nil when sessions are their own truth
 	boundary *TrustBoundary
 	wechat   WeChat
@@ -174,6 +176,8 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 	s := &Service{
 		sessions: sessions,
 		events:   events,
+
+		sessionsCheckUsers: refusesDisabledUsers(sessions),
 		ledger:   opts.Ledger,
 		boundary: opts.Boundary,
 		wechat:   wx,

@@ -40,6 +40,17 @@ type Rotation struct {
 	At               time.Time
 }
 
+// DisabledUserRefuser is implemented by a SessionStore kept beside the
+// users whose CreateSession, when RefusesDisabledUsers, refuses a session of
+// a disabled user (EUserBlocked, nothing stored) in the same atomic step
+// as the insert, so that no disable can come between the check and the
+// session: a login then needs no second read of its user (see
+// Service.startSession). A user the store does not know is no reason to
+// refuse. SQLite's store is one: its writes never overlap.
+type DisabledUserRefuser interface {
+	RefusesDisabledUsers() bool
+}
+
 // SessionStore keeps sessions. Implementations: sqlite, postgres, mysql
 // (sessions in the user database) and redis. A revoked session is gone: no
 // method returns it again.

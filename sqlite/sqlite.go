@@ -180,6 +180,7 @@ func (db *DB) closePools() error {
 // no separate migration lock (BEGIN IMMEDIATE is one).
 var dialect = sqlstore.Dialect{
 	Name:         "sqlite",
+	OneWriter:    true,
 	InsertIgnore: "ON CONFLICT DO NOTHING",
 	AddLoginDaily: "ON CONFLICT (day, app_id, platform, kind, result) DO UPDATE SET " +
 		"events = login_daily.events + excluded.events, new_users = login_daily.new_users + excluded.new_users",

@@ -32,6 +32,8 @@ type backend struct {
 	signingKeys  func(t *testing.T) miniauth.SigningKeyStore
 	webLogins    func(t *testing.T) miniauth.WebLoginStore
 	failures     func(t *testing.T) miniauth.FailureCounter
+	// userSessions: users and sessions in one database.
+	userSessions func(t *testing.T) storetest.UserSessionStores
 }
 
 func cleanupClose(t *testing.T, c closer) {
@@ -98,6 +100,10 @@ func sqlBackend[DB sqlStores](name string, open func(t *testing.T) DB) backend {
 		events:      func(t *testing.T) miniauth.LoginEventStore { return open(t).LoginEvents() },
 		signingKeys: func(t *testing.T) miniauth.SigningKeyStore { return open(t).SigningKeys() },
 		webLogins:   func(t *testing.T) miniauth.WebLoginStore { return open(t).WebLogins() },
+		userSessions: func(t *testing.T) storetest.UserSessionStores {
+			db := open(t)
+			return storetest.UserSessionStores{Users: db.Users(), Sessions: db.Sessions()}
+		},
 	}
 }
 
@@ -174,6 +180,9 @@ func TestBackends(t *testing.T) {
 			}
 			if b.failures != nil {
 				t.Run("failures", func(t *testing.T) { storetest.TestFailureCounter(t, b.failures) })
+			}
+			if b.userSessions != nil {
+				t.Run("refuser", func(t *testing.T) { storetest.TestDisabledUserRefuser(t, b.userSessions) })
 			}
 		})
 	}

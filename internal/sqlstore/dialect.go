@@ -40,6 +40,11 @@ type Dialect struct {
 	// events + VALUES(events), ...".
 	AddLoginDaily string
 
+	// OneWriter is true when write transactions never overlap (SQLite): a
+	// statement that reads and writes then needs no lock, and CreateSession
+	// checks the user's flag in its INSERT (miniauth.DisabledUserRefuser).
+	OneWriter bool
+
 	// ForUpdate is appended to SELECTs that must lock the rows they read in
 	// a write transaction ("FOR UPDATE"); empty for SQLite, whose write
 	// transactions hold the whole database.

@@ -13,6 +13,10 @@ const sessionColumns = `id, user_id, app_id, openid, session_key, access_hash, r
 
 const (
 	qInsertSession = `INSERT INTO sessions (` + sessionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// The same, unless the user is disabled (OneWriter only: elsewhere the
+	// user's row would need a lock).
+	qInsertSessionOfEnabled = `INSERT INTO sessions (` + sessionColumns + `) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ? AND disabled = ?)`
 	// The verify path: one SELECT on the unique index of access_hash.
 	qSessionByAccess  = `SELECT ` + sessionColumns + ` FROM sessions WHERE access_hash = ?`
 	qSessionByRefresh = `SELECT ` + sessionColumns + ` FROM sessions WHERE refresh_hash = ?`
@@ -52,11 +56,27 @@ func (s *Store) CreateSession(ctx context.Context, x *miniauth.Session) error {
 	if x.ID == "" || x.AccessHash == "" || x.RefreshHash == "" {
 		return miniauth.Errorf(miniauth.EInvalidRequest, "a new session needs an id and token hashes")
 	}
-	_, err := s.execW(ctx, qInsertSession, x.ID, x.UserID, x.AppID, x.OpenID, x.SessionKey, x.AccessHash,
+	args := []any{x.ID, x.UserID, x.AppID, x.OpenID, x.SessionKey, x.AccessHash,
 		x.RefreshHash, x.UserAgent, x.IP, s.t(x.CreatedAt), s.t(x.LastUsedAt), s.t(x.AccessExpiresAt),
-		s.t(x.RefreshExpiresAt))
-	return s.wrap("create session", err)
+		s.t(x.RefreshExpiresAt)}
+	if !s.d.OneWriter {
+		_, err := s.execW(ctx, qInsertSession, args...)
+		return s.wrap("create session", err)
+	}
+	res, err := s.execW(ctx, qInsertSessionOfEnabled, append(args, x.UserID, true)...)
+	if err != nil {
+		return s.wrap("create session", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return firstErr(s.wrap("create session", err), errUserDisabled)
+	}
+	return nil
 }
+
+var errUserDisabled = miniauth.Errorf(miniauth.EUserBlocked, "this account is disabled")
+
+// RefusesDisabledUsers: see miniauth.DisabledUserRefuser.
+func (s *Store) RefusesDisabledUsers() bool { return s.d.OneWriter }
 
 // SessionByAccessHash returns the session whose current access token has
 // this hash, or ENotFound.

@@ -108,22 +108,10 @@ type Client struct {
 // Settings given in the URL's query (dial_timeout, read_timeout,
 // write_timeout, pool_size, max_retries...) win over the package's defaults.
 func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
-	if opts.KeyPrefix == "" {
-		opts.KeyPrefix = DefaultKeyPrefix
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	if strings.ContainsAny(opts.KeyPrefix, "{}") {
-		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "redis: key prefix %q must not contain '{' or '}'", opts.KeyPrefix)
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	if opts.WaitReplicas < 0 {
-		return nil, miniauth.Errorf(miniauth.EInvalidRequest, "redis: wait replicas must not be negative")
-	}
-	if opts.WaitReplicas > 0 && opts.WaitTimeout <= 0 {
-		opts.WaitTimeout = DefaultWaitTimeout
-	}
-
 	uo, topo, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -157,25 +145,49 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 	c.events = newEvents(c, keys.channel, "session events")
 	c.webLoginEvents = newEvents(c, keys.webLoginChannel, "web login events")
 	c.tokens = &accessTokenStore{c: c}
-
-	err = c.checkServer(ctx)
-	if err == nil {
-		err = c.checkPersistence(ctx, opts.AllowWithoutAOF)
-	}
-	if errors.Is(err, ErrNoAOF) {
+	if err := c.check(ctx, rawURL, opts.AllowWithoutAOF); err != nil {
 		c.rdb.Close()
 		return nil, err
 	}
-	if err != nil {
-		c.rdb.Close()
-		// Say where we looked, without the password.
-		where := redactURL(rawURL)
-		if unavailable(err) {
-			return nil, miniauth.WrapError(miniauth.EUpstreamUnavailable, "cannot reach Redis at "+where, err)
-		}
-		return nil, miniauth.WrapError(miniauth.EInternal, "unusable Redis at "+where, err)
-	}
 	return c, nil
+}
+
+// withDefaults fills in Options' defaults and refuses what cannot work.
+func (opts Options) withDefaults() (Options, error) {
+	if opts.KeyPrefix == "" {
+		opts.KeyPrefix = DefaultKeyPrefix
+	}
+	if strings.ContainsAny(opts.KeyPrefix, "{}") {
+		return opts, miniauth.Errorf(miniauth.EInvalidRequest, "redis: key prefix %q must not contain '{' or '}'", opts.KeyPrefix)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.WaitReplicas < 0 {
+		return opts, miniauth.Errorf(miniauth.EInvalidRequest, "redis: wait replicas must not be negative")
+	}
+	if opts.WaitReplicas > 0 && opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = DefaultWaitTimeout
+	}
+	return opts, nil
+}
+
+// check makes sure the server answers, is recent enough and keeps what it
+// acknowledges (see checkPersistence); its errors say where it looked,
+// without the password.
+func (c *Client) check(ctx context.Context, rawURL string, allowWithoutAOF bool) error {
+	err := c.checkServer(ctx)
+	if err == nil {
+		err = c.checkPersistence(ctx, allowWithoutAOF)
+	}
+	if err == nil || errors.Is(err, ErrNoAOF) {
+		return err
+	}
+	where := redactURL(rawURL)
+	if unavailable(err) {
+		return miniauth.WrapError(miniauth.EUpstreamUnavailable, "cannot reach Redis at "+where, err)
+	}
+	return miniauth.WrapError(miniauth.EInternal, "unusable Redis at "+where, err)
 }
 
 // checkServer pings the server and checks that it is recent enough. Its

@@ -109,20 +109,7 @@ func benchCommand(ctx context.Context, args, environ []string, stdout, stderr io
 		return err
 	}
 	defer stack.Stop()
-	o.Bare = loadtest.Target{URL: stack.Bare.URL, PID: stack.Bare.PID}
-	if so.Server {
-		if so.Redis != "" {
-			o.SessionsAfter = miniauth.DefaultClockSkew + time.Second
-		}
-		o.Server = loadtest.Target{URL: stack.Server.URL, PID: stack.Server.PID}
-		o.SimURL = stack.Sim.URL
-		fmt.Fprintf(stdout, "server: %s (pid %d), db %s, redis %s; simulator %s (pid %d); bare gin route %s (pid %d)\n",
-			o.Server.URL, o.Server.PID, orDefault(so.DB, "sqlite"), orDefault(so.Redis, "none"), o.SimURL, stack.Sim.PID, o.Bare.URL, o.Bare.PID)
-	} else {
-		o.Server = loadtest.Target{URL: strings.TrimRight(f.url, "/"), PID: f.pid}
-		o.SimURL = strings.TrimRight(f.sim, "/")
-		fmt.Fprintf(stdout, "server: %s (already running); bare gin route %s (pid %d)\n", o.Server.URL, o.Bare.URL, o.Bare.PID)
-	}
+	aimAt(&o, stack, so, f, stdout)
 	fmt.Fprintf(stdout, "load: %d clients, %d round(s) of %v after %v warm-up per scenario; %s\n\n",
 		o.Concurrency, o.Rounds, o.Duration, o.Warmup, tokensLine(o))
 
@@ -138,6 +125,27 @@ func benchCommand(ctx context.Context, args, environ []string, stdout, stderr io
 		"db": orDefault(so.DB, "sqlite"), "redis": so.Redis, "data": f.data, "clients": o.Concurrency,
 		"rounds": o.Rounds, "duration_s": o.Duration.Seconds(), "time": time.Now().UTC(),
 	})
+}
+
+// aimAt points the load at the stack's bare route and at its server, or
+// at the server already running that the flags name, and says which.
+func aimAt(o *loadtest.Options, stack *loadtest.Stack, so loadtest.StackOptions, f benchFlags, stdout io.Writer) {
+	o.Bare = loadtest.Target{URL: stack.Bare.URL, PID: stack.Bare.PID}
+	if !so.Server {
+		o.Server = loadtest.Target{URL: strings.TrimRight(f.url, "/"), PID: f.pid}
+		o.SimURL = strings.TrimRight(f.sim, "/")
+		fmt.Fprintf(stdout, "server: %s (already running); bare gin route %s (pid %d)\n", o.Server.URL, o.Bare.URL, o.Bare.PID)
+		return
+	}
+	if so.Redis != "" {
+		// Sessions made within the node's clock-skew window of its Redis
+		// would each be checked against the ledger on every cache miss.
+		o.SessionsAfter = miniauth.DefaultClockSkew + time.Second
+	}
+	o.Server = loadtest.Target{URL: stack.Server.URL, PID: stack.Server.PID}
+	o.SimURL = stack.Sim.URL
+	fmt.Fprintf(stdout, "server: %s (pid %d), db %s, redis %s; simulator %s (pid %d); bare gin route %s (pid %d)\n",
+		o.Server.URL, o.Server.PID, orDefault(so.DB, "sqlite"), orDefault(so.Redis, "none"), o.SimURL, stack.Sim.PID, o.Bare.URL, o.Bare.PID)
 }
 
 // useSeed points the bench at a seeded data directory: its database and

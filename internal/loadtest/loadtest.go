@@ -177,35 +177,12 @@ type scenario struct {
 // measure runs sc.op from every worker: Warmup first (not counted), then
 // Duration, reading the target's CPU time at both ends of the measured span.
 func (d *driver) measure(ctx context.Context, sc scenario) (Result, error) {
-	var measuring atomic.Bool
-	var requests, failures atomic.Int64
-	var firstErr atomic.Value
-	latencies := make([][]time.Duration, len(d.workers))
+	t := &tally{latencies: make([][]time.Duration, len(d.workers))}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
 	var wg sync.WaitGroup
 	for i, w := range d.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lat := make([]time.Duration, 0, 1<<14)
-			for runCtx.Err() == nil {
-				w.start = time.Now()
-				err := sc.op(runCtx, w)
-				if runCtx.Err() != nil || !measuring.Load() {
-					continue
-				}
-				if err != nil {
-					failures.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				requests.Add(1)
-				lat = append(lat, time.Since(w.start))
-			}
-			latencies[i] = lat
-		}()
+		wg.Go(func() { t.latencies[i] = t.load(runCtx, sc, w) })
 	}
 	if !sleep(ctx, d.o.Warmup) {
 		cancel()
@@ -213,10 +190,10 @@ func (d *driver) measure(ctx context.Context, sc scenario) (Result, error) {
 		return Result{}, ctx.Err()
 	}
 	cpu0, cpuOK := CPUTime(sc.target.PID)
-	measuring.Store(true)
+	t.measuring.Store(true)
 	start := time.Now()
 	sleep(ctx, d.o.Duration)
-	measuring.Store(false)
+	t.measuring.Store(false)
 	elapsed := time.Since(start)
 	cpu1, _ := CPUTime(sc.target.PID)
 	cancel()
@@ -224,28 +201,60 @@ func (d *driver) measure(ctx context.Context, sc scenario) (Result, error) {
 	if ctx.Err() != nil {
 		return Result{}, ctx.Err()
 	}
+	r := t.result(sc.name, elapsed)
+	if cpuOK && sc.target.PID != 0 && r.Requests > 0 {
+		r.CPUMicros = float64((cpu1 - cpu0).Microseconds()) / float64(r.Requests)
+	}
+	return r, nil
+}
 
+// tally counts one scenario's requests while measuring is on.
+type tally struct {
+	measuring          atomic.Bool
+	requests, failures atomic.Int64
+	firstErr           atomic.Value
+	latencies          [][]time.Duration // one slice per worker
+}
+
+// load sends w's requests until ctx ends and answers their latencies.
+func (t *tally) load(ctx context.Context, sc scenario, w *worker) []time.Duration {
+	lat := make([]time.Duration, 0, 1<<14)
+	for ctx.Err() == nil {
+		w.start = time.Now()
+		err := sc.op(ctx, w)
+		if ctx.Err() != nil || !t.measuring.Load() {
+			continue
+		}
+		if err != nil {
+			t.failures.Add(1)
+			t.firstErr.CompareAndSwap(nil, err.Error())
+			continue
+		}
+		t.requests.Add(1)
+		lat = append(lat, time.Since(w.start))
+	}
+	return lat
+}
+
+func (t *tally) result(name string, elapsed time.Duration) Result {
 	var all []time.Duration
-	for _, l := range latencies {
+	for _, l := range t.latencies {
 		all = append(all, l...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	r := Result{
-		Scenario:  sc.name,
-		Requests:  requests.Load(),
-		Errors:    failures.Load(),
+		Scenario:  name,
+		Requests:  t.requests.Load(),
+		Errors:    t.failures.Load(),
 		Elapsed:   elapsed,
-		PerSecond: float64(requests.Load()) / elapsed.Seconds(),
+		PerSecond: float64(t.requests.Load()) / elapsed.Seconds(),
 		P50:       percentile(all, 0.50),
 		P99:       percentile(all, 0.99),
 	}
-	if cpuOK && sc.target.PID != 0 && r.Requests > 0 {
-		r.CPUMicros = float64((cpu1 - cpu0).Microseconds()) / float64(r.Requests)
-	}
-	if v := firstErr.Load(); v != nil {
+	if v := t.firstErr.Load(); v != nil {
 		r.FirstError = v.(string)
 	}
-	return r, nil
+	return r
 }
 
 // sampleMemory samples the server's memory into w until stop is called.

@@ -19,7 +19,13 @@ const (
 	mysqlPassword = "miniauth"
 )
 
-var sharedMySQL shared
+var mysqlEngine = &sqlEngine{
+	name:     "MariaDB",
+	start:    startMySQL,
+	admin:    func(s *Server, stmt string) error { return mysqlExec(s.mysqlDSN(""), stmt) },
+	url:      (*Server).mysqlURL,
+	createDB: "CREATE DATABASE %s CHARACTER SET utf8mb4",
+}
 
 // MySQL returns the URL of a fresh, empty database in the MariaDB server
 // shared by this test binary (started at the first call), in the contract's
@@ -27,12 +33,7 @@ var sharedMySQL shared
 // MariaDB is not installed.
 func MySQL(t testing.TB) string {
 	t.Helper()
-	s := sharedMySQL.get(t, startMySQL)
-	name := dbName(t)
-	if err := mysqlExec(s.mysqlDSN(""), "CREATE DATABASE "+name+" CHARACTER SET utf8mb4"); err != nil {
-		t.Fatalf("testserver: create MariaDB database %s: %v", name, err)
-	}
-	return s.mysqlURL(name)
+	return mysqlEngine.database(t)
 }
 
 // NewMySQL starts a MariaDB server for this test alone, with an empty
@@ -41,16 +42,7 @@ func MySQL(t testing.TB) string {
 // test.
 func NewMySQL(t testing.TB) *Server {
 	t.Helper()
-	s, err := startMySQL()
-	if err != nil {
-		skipOrFatal(t, err)
-	}
-	t.Cleanup(s.close)
-	if err := mysqlExec(s.mysqlDSN(""), "CREATE DATABASE miniauth CHARACTER SET utf8mb4"); err != nil {
-		t.Fatalf("testserver: create MariaDB database: %v", err)
-	}
-	s.URL = s.mysqlURL("miniauth")
-	return s
+	return mysqlEngine.own(t)
 }
 
 func (s *Server) mysqlURL(db string) string {
@@ -72,11 +64,34 @@ func startMySQL() (*Server, error) {
 	if !ok {
 		return nil, errNotInstalled(mysqlMissing)
 	}
-	s, err := newServer("MariaDB", nil)
-	if err != nil {
-		return nil, err
-	}
-	data := filepath.Join(s.dir, "data")
+	return launch("MariaDB", nil, func(s *Server) (func(port int), error) {
+		data := filepath.Join(s.dir, "data")
+		opts, initFile, err := installMySQL(s, installDB, data)
+		if err != nil {
+			return nil, err
+		}
+		s.stopSig = syscall.SIGTERM
+		return func(port int) {
+			s.port = port
+			s.URL = s.mysqlURL("")
+			s.argv = append([]string{mysqld, "--no-defaults",
+				"--datadir=" + data,
+				"--port=" + strconv.Itoa(port),
+				"--bind-address=127.0.0.1",
+				"--socket=" + filepath.Join(s.dir, "mysqld.sock"),
+				"--pid-file=" + filepath.Join(s.dir, "mysqld.pid"),
+				"--init-file=" + initFile,
+				"--skip-name-resolve",
+				"--max-connections=300",
+			}, opts...)
+			s.ready = func(ctx context.Context) error { return mysqlReady(ctx, s.mysqlDSN(""), data) }
+		}, nil
+	})
+}
+
+// installMySQL makes the data directory and the init file of a MariaDB
+// server, and answers the options its every start takes.
+func installMySQL(s *Server, installDB, data string) (opts []string, initFile string, err error) {
 	// A temporary directory of its own: at every start, mariadbd deletes
 	// each "#sql*" file in its tmpdir, which defaults to the shared /tmp,
 	// and so the temporary tables of any other MariaDB running there. The
@@ -85,12 +100,11 @@ func startMySQL() (*Server, error) {
 	// 'mysql.tmp_proxies_priv'") when another server starts meanwhile.
 	tmp := filepath.Join(s.dir, "tmp")
 	if err := os.Mkdir(tmp, 0o700); err != nil {
-		s.close()
-		return nil, fmt.Errorf("testserver: MariaDB tmpdir: %w", err)
+		return nil, "", fmt.Errorf("testserver: MariaDB tmpdir: %w", err)
 	}
 	// Server options that install-db passes on to its bootstrap server too;
 	// durability is not what these tests are about.
-	opts := []string{
+	opts = []string{
 		"--tmpdir=" + tmp,
 		"--innodb-buffer-pool-size=64M",
 		"--innodb-log-file-size=16M",
@@ -104,39 +118,17 @@ func startMySQL() (*Server, error) {
 	install := append([]string{installDB, "--no-defaults", "--datadir=" + data,
 		"--auth-root-authentication-method=normal", "--skip-test-db"}, opts...)
 	if err := run(s.dir, nil, install...); err != nil {
-		s.close()
-		return nil, fmt.Errorf("testserver: MariaDB install-db: %w", err)
+		return nil, "", fmt.Errorf("testserver: MariaDB install-db: %w", err)
 	}
 	// The init file runs at every start, before clients are let in: it
 	// makes the user our URLs name, allowed from anywhere (127.0.0.1).
-	initFile := filepath.Join(s.dir, "init.sql")
+	initFile = filepath.Join(s.dir, "init.sql")
 	initSQL := fmt.Sprintf("CREATE USER IF NOT EXISTS '%[1]s'@'%%' IDENTIFIED BY '%[2]s';\n"+
 		"GRANT ALL PRIVILEGES ON *.* TO '%[1]s'@'%%' WITH GRANT OPTION;\n", mysqlUser, mysqlPassword)
 	if err := os.WriteFile(initFile, []byte(initSQL), 0o644); err != nil {
-		s.close()
-		return nil, err
+		return nil, "", err
 	}
-	s.stopSig = syscall.SIGTERM
-	err = startOnFreePort(s, func(port int) {
-		s.port = port
-		s.URL = s.mysqlURL("")
-		s.argv = append([]string{mysqld, "--no-defaults",
-			"--datadir=" + data,
-			"--port=" + strconv.Itoa(port),
-			"--bind-address=127.0.0.1",
-			"--socket=" + filepath.Join(s.dir, "mysqld.sock"),
-			"--pid-file=" + filepath.Join(s.dir, "mysqld.pid"),
-			"--init-file=" + initFile,
-			"--skip-name-resolve",
-			"--max-connections=300",
-		}, opts...)
-		s.ready = func(ctx context.Context) error { return mysqlReady(ctx, s.mysqlDSN(""), data) }
-	})
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	return s, nil
+	return opts, initFile, nil
 }
 
 // mysqlReady succeeds once the server at dsn answers and is the one with

@@ -20,7 +20,13 @@ const (
 	pgPassword      = "miniauth"
 )
 
-var sharedPostgres shared
+var postgresEngine = &sqlEngine{
+	name:     "PostgreSQL",
+	start:    startPostgres,
+	admin:    func(s *Server, stmt string) error { return pgExec(s.adminURL("postgres"), stmt) },
+	url:      (*Server).adminURL,
+	createDB: "CREATE DATABASE %s",
+}
 
 // Postgres returns the URL of a fresh, empty database in the PostgreSQL
 // server shared by this test binary (started at the first call):
@@ -28,12 +34,7 @@ var sharedPostgres shared
 // the test when PostgreSQL is not installed.
 func Postgres(t testing.TB) string {
 	t.Helper()
-	s := sharedPostgres.get(t, func() (*Server, error) { return startPostgres() })
-	name := dbName(t)
-	if err := pgExec(s.adminURL("postgres"), "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("testserver: create PostgreSQL database %s: %v", name, err)
-	}
-	return s.adminURL(name)
+	return postgresEngine.database(t)
 }
 
 // NewPostgres starts a PostgreSQL server for this test alone, with an empty
@@ -42,16 +43,7 @@ func Postgres(t testing.TB) string {
 // test.
 func NewPostgres(t testing.TB) *Server {
 	t.Helper()
-	s, err := startPostgres()
-	if err != nil {
-		skipOrFatal(t, err)
-	}
-	t.Cleanup(s.close)
-	if err := pgExec(s.adminURL("postgres"), "CREATE DATABASE miniauth"); err != nil {
-		t.Fatalf("testserver: create PostgreSQL database: %v", err)
-	}
-	s.URL = s.adminURL("miniauth")
-	return s
+	return postgresEngine.own(t)
 }
 
 // adminURL is the URL of database db in a PostgreSQL server.
@@ -72,44 +64,35 @@ func startPostgres() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := newServer("PostgreSQL", cred)
-	if err != nil {
-		return nil, err
-	}
-	data := filepath.Join(s.dir, "data")
-	pwfile := filepath.Join(s.dir, "pwfile")
-	if err := os.WriteFile(pwfile, []byte(pgPassword+"\n"), 0o600); err != nil {
-		s.close()
-		return nil, err
-	}
-	if cred != nil {
-		os.Chown(pwfile, int(cred.Uid), int(cred.Gid))
-	}
-	if err := run(s.dir, cred, initdb, "-D", data, "-U", pgUser, "--pwfile="+pwfile,
-		"-A", "scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
-		s.close()
-		return nil, fmt.Errorf("testserver: PostgreSQL initdb: %w", err)
-	}
-	s.stopSig = syscall.SIGINT // "fast" shutdown: ends sessions, no waiting for clients
-	err = startOnFreePort(s, func(port int) {
-		s.port = port
-		s.URL = s.adminURL("postgres")
-		s.argv = []string{postgres, "-D", data, "-p", strconv.Itoa(port),
-			"-c", "listen_addresses=127.0.0.1",
-			"-c", "unix_socket_directories=",
-			// Durability is not what these tests are about.
-			"-c", "fsync=off",
-			"-c", "synchronous_commit=off",
-			"-c", "full_page_writes=off",
-			"-c", "max_connections=300",
+	return launch("PostgreSQL", cred, func(s *Server) (func(port int), error) {
+		data := filepath.Join(s.dir, "data")
+		pwfile := filepath.Join(s.dir, "pwfile")
+		if err := os.WriteFile(pwfile, []byte(pgPassword+"\n"), 0o600); err != nil {
+			return nil, err
 		}
-		s.ready = func(ctx context.Context) error { return pgPing(ctx, s.adminURL("postgres")) }
+		if cred != nil {
+			os.Chown(pwfile, int(cred.Uid), int(cred.Gid))
+		}
+		if err := run(s.dir, cred, initdb, "-D", data, "-U", pgUser, "--pwfile="+pwfile,
+			"-A", "scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
+			return nil, fmt.Errorf("testserver: PostgreSQL initdb: %w", err)
+		}
+		s.stopSig = syscall.SIGINT // "fast" shutdown: ends sessions, no waiting for clients
+		return func(port int) {
+			s.port = port
+			s.URL = s.adminURL("postgres")
+			s.argv = []string{postgres, "-D", data, "-p", strconv.Itoa(port),
+				"-c", "listen_addresses=127.0.0.1",
+				"-c", "unix_socket_directories=",
+				// Durability is not what these tests are about.
+				"-c", "fsync=off",
+				"-c", "synchronous_commit=off",
+				"-c", "full_page_writes=off",
+				"-c", "max_connections=300",
+			}
+			s.ready = func(ctx context.Context) error { return pgPing(ctx, s.adminURL("postgres")) }
+		}, nil
 	})
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	return s, nil
 }
 
 // unprivileged returns the credentials to run PostgreSQL with: initdb and

@@ -16,6 +16,7 @@ import (
 	"github.com/miniauth/miniauth/httpapi"
 	"github.com/miniauth/miniauth/jose"
 	"github.com/miniauth/miniauth/redis"
+	"github.com/miniauth/miniauth/sqlite"
 	"github.com/miniauth/miniauth/wechat"
 )
 
@@ -84,6 +85,9 @@ type Data struct {
 type DB struct {
 	URL     string   `toml:"url"`
 	Timeout Duration `toml:"timeout"` // per call to the database
+	// WriteBatch is how many callers' writes SQLite may commit as one
+	// (group commit); 1 commits each alone. Other engines ignore it.
+	WriteBatch int `toml:"write_batch"`
 }
 
 type Redis struct {
@@ -108,6 +112,10 @@ const (
 	minStoreTimeout = 10 * time.Millisecond
 	maxStoreTimeout = time.Minute
 )
+
+// maxWriteBatch bounds db.write_batch: a batch is one transaction, and
+// past a thousand writes its commit only delays the first of them.
+const maxWriteBatch = 1000
 
 type WeChat struct {
 	AppID     string   `toml:"appid"`
@@ -201,7 +209,7 @@ func Default() Config {
 			IdleTimeout:       Duration{DefaultIdleTimeout},
 		},
 		Data: Data{Dir: DefaultDataDir},
-		DB:   DB{Timeout: Duration{miniauth.DefaultDBTimeout}},
+		DB:   DB{Timeout: Duration{miniauth.DefaultDBTimeout}, WriteBatch: sqlite.DefaultWriteBatch},
 		Redis: Redis{RequireAOF: true, ClockSkew: Duration{miniauth.DefaultClockSkew},
 			WaitTimeout: Duration{redis.DefaultWaitTimeout}, Timeout: Duration{miniauth.DefaultRedisTimeout}},
 		WeChat: WeChat{BaseURL: wechat.DefaultBaseURL, Timeout: Duration{wechat.DefaultTimeout}, TokenMode: wechat.ModeStable},

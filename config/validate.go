@@ -85,6 +85,9 @@ func (c Config) validateStores(bad problemFunc) {
 	if d := c.DB.Timeout.Duration; d < minStoreTimeout || d > maxStoreTimeout {
 		bad("db.timeout", "must be between %v and %v", minStoreTimeout, maxStoreTimeout)
 	}
+	if c.DB.WriteBatch < 1 || c.DB.WriteBatch > maxWriteBatch {
+		bad("db.write_batch", "must be between 1 and %d", maxWriteBatch)
+	}
 	c.Redis.validate(bad)
 }
 

@@ -136,7 +136,7 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, "", fmt.Errorf("data dir: %w", err)
 		}
-		db, err = sqlite.Open(ctx, path, sqlite.Options{})
+		db, err = sqlite.Open(ctx, path, sqlite.Options{WriteBatch: cfg.DB.WriteBatch})
 		return db, "sqlite " + path, wrapOpen("sqlite", err)
 	case "postgres", "postgresql":
 		db, err = postgres.Open(ctx, raw)

@@ -150,9 +150,7 @@ func (o Options) withDefaults() Options {
 type Service struct {
 	users    UserStore
 	sessions SessionStore
-	// sessionsCheckUsers: see DisabledUserRefuser.
-	sessionsCheckUsers bool
-	events             SessionEvents // nil without Redis
+	events   SessionEvents // nil without Redis
 	ledger   SessionLedger // nil when sessions are their own truth
 	boundary *TrustBoundary
 	wechat   WeChat
@@ -168,6 +166,9 @@ type Service struct {
 	loginEvents LoginEventStore // nil: no events recorded
 	eventLog    *eventLog       // nil: no events recorded
 	touches     *touches
+
+	// sessionsCheckUsers: see DisabledUserRefuser.
+	sessionsCheckUsers bool
 }
 
 // NewService returns a Service over the given stores. events may be nil.
@@ -176,8 +177,6 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 	s := &Service{
 		sessions: sessions,
 		events:   events,
-
-		sessionsCheckUsers: refusesDisabledUsers(sessions),
 		ledger:   opts.Ledger,
 		boundary: opts.Boundary,
 		wechat:   wx,
@@ -191,6 +190,8 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 
 		loginEvents: opts.Events.Store,
 		eventLog:    newEventLog(opts.Events, opts.Logger),
+
+		sessionsCheckUsers: refusesDisabledUsers(sessions),
 	}
 	s.touches = newTouches(s.sessions, opts.TouchQueue, opts.Now, opts.Logger)
 	s.users = &changeNotifyingUsers{UserStore: users, svc: s}

@@ -97,6 +97,7 @@ var dialect = sqlstore.Dialect{
 	DollarPlaceholders: true,
 	InsertIgnore:       "ON CONFLICT DO NOTHING",
 	ForUpdate:          " FOR UPDATE",
+	ForShare:           " FOR SHARE",
 	Time:               func(t time.Time) any { return t },
 	Classify:           classify,
 	ByteOrder:          ` COLLATE "C"`,

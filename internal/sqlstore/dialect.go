@@ -45,6 +45,13 @@ type Dialect struct {
 	// checks the user's flag in its INSERT (miniauth.DisabledUserRefuser).
 	OneWriter bool
 
+	// ForShare is appended to a SELECT inside a writing statement whose
+	// rows must not change until it commits (" FOR SHARE", PostgreSQL);
+	// with it CreateSession checks the user's flag in its INSERT too.
+	// Empty where that form is not available: MySQL (no WITH before an
+	// INSERT in MariaDB) re-reads the user after the INSERT instead.
+	ForShare string
+
 	// ForUpdate is appended to SELECTs that must lock the rows they read in
 	// a write transaction ("FOR UPDATE"); empty for SQLite, whose write
 	// transactions hold the whole database.

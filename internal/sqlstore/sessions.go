@@ -13,10 +13,6 @@ const sessionColumns = `id, user_id, app_id, openid, session_key, access_hash, r
 
 const (
 	qInsertSession = `INSERT INTO sessions (` + sessionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	// The same, unless the user is disabled (OneWriter only: elsewhere the
-	// user's row would need a lock).
-	qInsertSessionOfEnabled = `INSERT INTO sessions (` + sessionColumns + `) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-		WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ? AND disabled = ?)`
 	// The verify path: one SELECT on the unique index of access_hash.
 	qSessionByAccess  = `SELECT ` + sessionColumns + ` FROM sessions WHERE access_hash = ?`
 	qSessionByRefresh = `SELECT ` + sessionColumns + ` FROM sessions WHERE refresh_hash = ?`
@@ -59,11 +55,11 @@ func (s *Store) CreateSession(ctx context.Context, x *miniauth.Session) error {
 	args := []any{x.ID, x.UserID, x.AppID, x.OpenID, x.SessionKey, x.AccessHash,
 		x.RefreshHash, x.UserAgent, x.IP, s.t(x.CreatedAt), s.t(x.LastUsedAt), s.t(x.AccessExpiresAt),
 		s.t(x.RefreshExpiresAt)}
-	if !s.d.OneWriter {
+	if !s.RefusesDisabledUsers() {
 		_, err := s.execW(ctx, qInsertSession, args...)
 		return s.wrap("create session", err)
 	}
-	res, err := s.execW(ctx, qInsertSessionOfEnabled, append(args, x.UserID, true)...)
+	res, err := s.execW(ctx, s.qInsertSessionOfEnabled(), append(append([]any{x.UserID}, args...), true)...)
 	if err != nil {
 		return s.wrap("create session", err)
 	}
@@ -75,8 +71,19 @@ func (s *Store) CreateSession(ctx context.Context, x *miniauth.Session) error {
 
 var errUserDisabled = miniauth.Errorf(miniauth.EUserBlocked, "this account is disabled")
 
-// RefusesDisabledUsers: see miniauth.DisabledUserRefuser.
-func (s *Store) RefusesDisabledUsers() bool { return s.d.OneWriter }
+// RefusesDisabledUsers: see miniauth.DisabledUserRefuser. The INSERT reads
+// the user's flag and keeps the row from changing until it commits (a
+// disable waits, then finds the session), or, where writes never overlap,
+// needs no lock.
+func (s *Store) RefusesDisabledUsers() bool { return s.d.OneWriter || s.d.ForShare != "" }
+
+// qInsertSessionOfEnabled is qInsertSession unless the user is disabled.
+// A user the store does not know is no reason to refuse.
+func (s *Store) qInsertSessionOfEnabled() string {
+	return `WITH u AS (SELECT disabled FROM users WHERE id = ?` + s.d.ForShare + `)
+		INSERT INTO sessions (` + sessionColumns + `) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM u WHERE disabled = ?)`
+}
 
 // SessionByAccessHash returns the session whose current access token has
 // this hash, or ENotFound.

@@ -83,8 +83,8 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	reads := []string{qUserWithIdentities, qListUsers, qListAppUsers, qSessionByAccess, qUserSessions}
 	identityWrites, identityReads := s.identityStatements()
 	writes, reads = append(writes, identityWrites...), append(reads, identityReads...)
-	if s.d.OneWriter {
-		writes = append(writes, qInsertSessionOfEnabled)
+	if s.RefusesDisabledUsers() {
+		writes = append(writes, s.qInsertSessionOfEnabled())
 	}
 	for _, q := range writes {
 		if _, err := s.stmt(ctx, s.w, q); err != nil {

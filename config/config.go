@@ -149,6 +149,9 @@ type Tokens struct {
 	// TouchQueue the sessions whose last use waits to be written.
 	CacheEntries int `toml:"cache_entries"`
 	TouchQueue   int `toml:"touch_queue"`
+	// TouchInterval is how stale a session's last use may get before a
+	// request writes it again.
+	TouchInterval Duration `toml:"touch_interval"`
 
 	Format     string `toml:"format"`      // opaque or jwt
 	Issuer     string `toml:"issuer"`      // iss of JWTs; required with jwt outside dev mode
@@ -219,13 +222,14 @@ func Default() Config {
 			CacheTTL:   Duration{miniauth.DefaultCacheTTL},
 			ProfileTTL: Duration{miniauth.DefaultProfileTTL},
 
-			CacheEntries: miniauth.DefaultCacheEntries,
-			TouchQueue:   miniauth.DefaultTouchQueue,
-			Format:       "opaque",
-			SigningAlg:   jose.DefaultAlgorithm,
-			KeyRotation:  Duration{jose.DefaultRotation},
-			KeyReload:    Duration{jose.DefaultReloadInterval},
-			JWKSMaxAge:   Duration{jose.DefaultJWKSMaxAge},
+			CacheEntries:  miniauth.DefaultCacheEntries,
+			TouchQueue:    miniauth.DefaultTouchQueue,
+			TouchInterval: Duration{miniauth.DefaultTouchInterval},
+			Format:        "opaque",
+			SigningAlg:    jose.DefaultAlgorithm,
+			KeyRotation:   Duration{jose.DefaultRotation},
+			KeyReload:     Duration{jose.DefaultReloadInterval},
+			JWKSMaxAge:    Duration{jose.DefaultJWKSMaxAge},
 
 			RefreshReuseLeeway: Duration{miniauth.DefaultRefreshReuseLeeway},
 		},

@@ -158,6 +158,9 @@ func (c Config) validateTokens(bad problemFunc) {
 	if t.TouchQueue < 1 {
 		bad("tokens.touch_queue", "must be at least 1")
 	}
+	if t.TouchInterval.Duration < time.Second || t.TouchInterval.Duration > 24*time.Hour {
+		bad("tokens.touch_interval", "must be between 1s and 24h")
+	}
 	c.validateSigning(bad)
 	if t.RefreshReuseLeeway.Duration < 0 || t.RefreshReuseLeeway.Duration > maxRefreshReuseLeeway {
 		bad("tokens.refresh_reuse_leeway", "must be between 0 and %v", maxRefreshReuseLeeway)

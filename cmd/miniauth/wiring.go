@@ -140,6 +140,7 @@ func (w *wiring) service(wx miniauth.WeChat, keys *jose.Keys) (*miniauth.Service
 		ProfileTTL:         cfg.Tokens.ProfileTTL.Duration,
 		CacheEntries:       cfg.Tokens.CacheEntries,
 		TouchQueue:         cfg.Tokens.TouchQueue,
+		TouchInterval:      cfg.Tokens.TouchInterval.Duration,
 		Failures:           st.failures,
 		Throttle:           cfg.Throttle.Limits(),
 		Signer:             signerOf(keys),

@@ -78,9 +78,11 @@ var errUserDisabled = miniauth.Errorf(miniauth.EUserBlocked, "this account is di
 func (s *Store) RefusesDisabledUsers() bool { return s.d.OneWriter || s.d.ForShare != "" }
 
 // qInsertSessionOfEnabled is qInsertSession unless the user is disabled.
-// A user the store does not know is no reason to refuse.
+// A user the store does not know is no reason to refuse. MATERIALIZED keeps
+// the planner from folding the user's row into the NOT EXISTS, where a
+// condition on the flag could decide which rows get locked.
 func (s *Store) qInsertSessionOfEnabled() string {
-	return `WITH u AS (SELECT disabled FROM users WHERE id = ?` + s.d.ForShare + `)
+	return `WITH u AS MATERIALIZED (SELECT disabled FROM users WHERE id = ?` + s.d.ForShare + `)
 		INSERT INTO sessions (` + sessionColumns + `) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		WHERE NOT EXISTS (SELECT 1 FROM u WHERE disabled = ?)`
 }

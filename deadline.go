@@ -152,11 +152,6 @@ type deadlineSessions struct {
 
 func (s deadlineSessions) RefusesDisabledUsers() bool { return refusesDisabledUsers(s.s) }
 
-func refusesDisabledUsers(s SessionStore) bool {
-	r, ok := s.(DisabledUserRefuser)
-	return ok && r.RefusesDisabledUsers()
-}
-
 func (s deadlineSessions) CreateSession(ctx context.Context, sess *Session) error {
 	return s.d.run(ctx, s.d.timeout(), "create session", func(ctx context.Context) error { return s.s.CreateSession(ctx, sess) })
 }

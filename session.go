@@ -52,6 +52,11 @@ type DisabledUserRefuser interface {
 	RefusesDisabledUsers() bool
 }
 
+func refusesDisabledUsers(s SessionStore) bool {
+	r, ok := s.(DisabledUserRefuser)
+	return ok && r.RefusesDisabledUsers()
+}
+
 // SessionStore keeps sessions. Implementations: sqlite, postgres, mysql
 // (sessions in the user database) and redis. A revoked session is gone: no
 // method returns it again.

@@ -2,9 +2,10 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/miniauth/miniauth"
 )
 
 // groupCommit runs the write transactions of many callers in one database
@@ -35,7 +36,9 @@ type batchedTx struct {
 	result chan error // buffered: the batch never waits for its caller
 }
 
-var errStoreClosed = errors.New("sqlstore: the store is closed")
+// errStoreClosed answers writes once the store is closing: like any store
+// that is not there, 503.
+var errStoreClosed = miniauth.Errorf(miniauth.EUpstreamUnavailable, "the database is closing")
 
 func newGroupCommit(s *Store, max int) *groupCommit {
 	g := &groupCommit{s: s, max: max, queue: make(chan *batchedTx, max), quit: make(chan struct{})}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miniauth/miniauth"
 	_ "modernc.org/sqlite"
 )
 
@@ -187,12 +188,13 @@ func TestGroupCommitBatchesAtMostMax(t *testing.T) {
 	}
 }
 
-// A closed store's writes fail.
+// A closed store's writes fail, as a store that is not there: 503.
 func TestGroupCommitClosed(t *testing.T) {
 	f := newBatchFixture(t, 10)
 	f.g.close()
-	if err := f.g.do(context.Background(), insert("after")); !errors.Is(err, errStoreClosed) {
-		t.Errorf("a write after close: %v", err)
+	if err := f.g.do(context.Background(), insert("after")); !errors.Is(err, errStoreClosed) ||
+		miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable {
+		t.Errorf("a write after close: %v, want %s", err, miniauth.EUpstreamUnavailable)
 	}
 	f.g = newGroupCommit(&Store{d: &Dialect{}, w: f.db}, 10) // for the cleanup's close
 }

@@ -37,9 +37,9 @@ type Options struct {
 	// it.
 	CacheTTL time.Duration
 	// ProfileTTL is how long Me trusts an account read from the store when
-	// SessionEvents tell every node of every change to it (a publish that
-	// fails is seen no later); without events it is at most CacheTTL, which
-	// bounds how late another node's change is seen. 0 (or less) turns the
+	// SessionEvents tell every node of every change to it (a change whose
+	// publish failed is seen within it); without events it is at most
+	// CacheTTL, which then bounds how late another node's change is seen. 0 (or less) turns the
 	// cache of accounts off (the configuration's default is
 	// DefaultProfileTTL).
 	ProfileTTL time.Duration

@@ -49,6 +49,19 @@ func TestUserDirectory(t *testing.T, open func(t *testing.T) DirectoryStores) {
 	if _, _, err := findOrCreate(c, st.Users, union); err != nil {
 		t.Fatal(err)
 	}
+	// Accounts of other platforms, found through each platform and app:
+	// one with an openid that is also a WeChat user's, one on the platform
+	// that sorts first.
+	other := func(id miniauth.Identity, at time.Duration) *miniauth.User {
+		u := newUser(id.AppID, id.OpenID, base.Add(at))
+		got, _, err := st.Users.FindOrCreateByIdentity(c, id, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	qq := other(miniauth.Identity{Platform: miniauth.PlatformQQ, AppID: "1112345678", OpenID: "openid-g", UnionID: "union-q"}, 2*time.Hour)
+	alipay := other(miniauth.Identity{Platform: miniauth.PlatformAlipay, AppID: "2021000000000001", OpenID: "2088000000000001"}, 3*time.Hour)
 
 	search := func(q miniauth.UserQuery) []string {
 		t.Helper()
@@ -74,8 +87,11 @@ func TestUserDirectory(t *testing.T, open func(t *testing.T) DirectoryStores) {
 		}
 	}
 	want("by id", search(miniauth.UserQuery{Text: users[5].ID}), users[5])
-	want("by openid", search(miniauth.UserQuery{Text: "openid-g"}), users[6])
+	want("by openid, in two platforms", search(miniauth.UserQuery{Text: "openid-g"}), qq, users[6])
+	want("by openid in the second app", search(miniauth.UserQuery{Text: "openid-h"}), users[7])
+	want("by openid in the first platform", search(miniauth.UserQuery{Text: "2088000000000001"}), alipay)
 	want("by unionid", search(miniauth.UserQuery{Text: "union-1"}), union)
+	want("by unionid in another platform", search(miniauth.UserQuery{Text: "union-q"}), qq)
 	want("by phone", search(miniauth.UserQuery{Text: "13800138000"}), users[2])
 	want("by nickname prefix, newest first", search(miniauth.UserQuery{Text: "张三"}), users[2], users[1])
 	want("by a whole nickname with emoji", search(miniauth.UserQuery{Text: "Zed 😀"}), users[4])
@@ -88,7 +104,7 @@ func TestUserDirectory(t *testing.T, open func(t *testing.T) DirectoryStores) {
 		AfterCreatedAt: users[6].CreatedAt, AfterID: users[6].ID}), users[2], users[0])
 	want("two apps", search(miniauth.UserQuery{AppIDs: []string{"wxapp-a", "wxapp-b"}, Limit: 3}), union, users[7], users[6])
 
-	if n, err := st.Directory.CountUsers(c); n != 9 || err != nil {
+	if n, err := st.Directory.CountUsers(c); n != 11 || err != nil {
 		t.Fatalf("count users: %d, %v", n, err)
 	}
 }

@@ -26,8 +26,8 @@ const (
 
 // SearchUsers returns a page of users matching q, newest first. A text is
 // looked up in two queries whose pages are merged: the exact fields (id,
-// openid, unionid, phone) as a UNION of one indexed lookup each, and the
-// nickname prefix as a range. The filters and the page's keyset apply to
+// phone, openid in each app, unionid in each platform; see exactMatch) as
+// a UNION of one indexed lookup each, and the nickname prefix as a range. The filters and the page's keyset apply to
 // both; with no text the query follows the (…, created_at, id) indexes.
 func (s *Store) SearchUsers(ctx context.Context, q miniauth.UserQuery) ([]*miniauth.User, error) {
 	limit := pageSize(q.Limit, miniauth.DefaultUserPage, miniauth.MaxUserPage)
@@ -38,10 +38,12 @@ func (s *Store) SearchUsers(ctx context.Context, q miniauth.UserQuery) ([]*minia
 		}
 		return s.withIdentities(ctx, users)
 	}
-	exact, err := s.searchPage(ctx, `id IN (SELECT id FROM users WHERE id = ?
-		UNION SELECT user_id FROM identities WHERE openid = ?
-		UNION SELECT user_id FROM identities WHERE unionid = ?
-		UNION SELECT id FROM users WHERE phone = ?)`, []any{q.Text, q.Text, q.Text, q.Text}, q, limit)
+	apps, err := s.identityApps(ctx)
+	if err != nil {
+		return nil, s.wrap("search users", err)
+	}
+	match, args := exactMatch(q.Text, apps)
+	exact, err := s.searchPage(ctx, match, args, q, limit)
 	if err != nil {
 		return nil, err
 	}

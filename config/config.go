@@ -104,6 +104,9 @@ type Redis struct {
 	// within WaitTimeout; 0 does not wait. Not with Redis Cluster.
 	WaitReplicas int      `toml:"wait_replicas"`
 	WaitTimeout  Duration `toml:"wait_timeout"`
+	// ReadBatch is how many lookups of sessions by access token may share
+	// one round trip; 1 sends each alone.
+	ReadBatch int `toml:"read_batch"`
 }
 
 // Bounds of db.timeout and redis.timeout: below 10ms a busy but healthy
@@ -116,6 +119,10 @@ const (
 // maxWriteBatch bounds db.write_batch: a batch is one transaction, and
 // past a thousand writes its commit only delays the first of them.
 const maxWriteBatch = 1000
+
+// maxReadBatch bounds redis.read_batch: past a thousand lookups a round
+// trip only delays the first of them.
+const maxReadBatch = 1000
 
 type WeChat struct {
 	AppID     string   `toml:"appid"`
@@ -214,7 +221,8 @@ func Default() Config {
 		Data: Data{Dir: DefaultDataDir},
 		DB:   DB{Timeout: Duration{miniauth.DefaultDBTimeout}, WriteBatch: sqlite.DefaultWriteBatch},
 		Redis: Redis{RequireAOF: true, ClockSkew: Duration{miniauth.DefaultClockSkew},
-			WaitTimeout: Duration{redis.DefaultWaitTimeout}, Timeout: Duration{miniauth.DefaultRedisTimeout}},
+			WaitTimeout: Duration{redis.DefaultWaitTimeout}, Timeout: Duration{miniauth.DefaultRedisTimeout},
+			ReadBatch: redis.DefaultReadBatch},
 		WeChat: WeChat{BaseURL: wechat.DefaultBaseURL, Timeout: Duration{wechat.DefaultTimeout}, TokenMode: wechat.ModeStable},
 		Tokens: Tokens{
 			AccessTTL:  Duration{miniauth.DefaultAccessTTL},

@@ -95,6 +95,9 @@ func (r Redis) validate(bad problemFunc) {
 	if d := r.Timeout.Duration; d < minStoreTimeout || d > maxStoreTimeout {
 		bad("redis.timeout", "must be between %v and %v", minStoreTimeout, maxStoreTimeout)
 	}
+	if r.ReadBatch < 1 || r.ReadBatch > maxReadBatch {
+		bad("redis.read_batch", "must be between 1 and %d", maxReadBatch)
+	}
 	if r.URL != "" {
 		// The redis package checks the rest when it connects.
 		if u, err := url.Parse(r.URL); err != nil || !oneOf(u.Scheme, "redis", "rediss") || u.Host == "" {

@@ -58,6 +58,10 @@ type Options struct {
 	// Timeout, when set, is the read and write timeout of every command
 	// (the configuration's redis.timeout) unless the URL sets its own.
 	Timeout time.Duration
+	// ReadBatch is how many lookups of sessions by access token may share
+	// one round trip (see accessReads). Default DefaultReadBatch; 1 sends
+	// each alone. Not with Redis Cluster, where a lookup takes two.
+	ReadBatch int
 }
 
 // DefaultKeyPrefix is the KeyPrefix used when Options leaves it empty.
@@ -142,11 +146,14 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 		wait:     replicaWait{replicas: opts.WaitReplicas, timeout: opts.WaitTimeout},
 	}
 	c.sessions = &sessionStore{c: c}
+	if topo != topologyCluster && opts.ReadBatch > 1 {
+		c.sessions.reads = newAccessReads(c.sessions, opts.ReadBatch)
+	}
 	c.events = newEvents(c, keys.channel, "session events")
 	c.webLoginEvents = newEvents(c, keys.webLoginChannel, "web login events")
 	c.tokens = &accessTokenStore{c: c}
 	if err := c.check(ctx, rawURL, opts.AllowWithoutAOF); err != nil {
-		c.rdb.Close()
+		c.Close()
 		return nil, err
 	}
 	return c, nil
@@ -168,6 +175,12 @@ func (opts Options) withDefaults() (Options, error) {
 	}
 	if opts.WaitReplicas > 0 && opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = DefaultWaitTimeout
+	}
+	if opts.ReadBatch < 0 {
+		return opts, miniauth.Errorf(miniauth.EInvalidRequest, "redis: read batch must not be negative")
+	}
+	if opts.ReadBatch == 0 {
+		opts.ReadBatch = DefaultReadBatch
 	}
 	return opts, nil
 }
@@ -239,6 +252,9 @@ func (c *Client) Ping(ctx context.Context) error {
 // Close closes the connections. Subscriptions end with an error and call
 // reset until their context ends.
 func (c *Client) Close() error {
+	if c.sessions.reads != nil {
+		c.sessions.reads.close()
+	}
 	return c.rdb.Close()
 }
 

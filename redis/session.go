@@ -30,7 +30,12 @@ import (
 // the same atomic step; every read through a pointer checks that the session
 // still carries that hash, so a pointer left behind by a crash or a lost race
 // leads to ENotFound, never to a wrong session.
-type sessionStore struct{ c *Client }
+type sessionStore struct {
+	c *Client
+	// reads batches lookups by access token; nil on a cluster, or when
+	// Options.ReadBatch is 1.
+	reads *accessReads
+}
 
 var _ miniauth.SessionStore = (*sessionStore)(nil)
 
@@ -96,6 +101,9 @@ func (st *sessionStore) SessionByAccessHash(ctx context.Context, accessHash stri
 // pointer or the session is gone.
 func (st *sessionStore) sessionByAccess(ctx context.Context, accessHash string) (*miniauth.Session, error) {
 	k := st.c.keys
+	if st.reads != nil {
+		return st.reads.get(ctx, accessHash)
+	}
 	if st.c.topology != topologyCluster {
 		before, after := k.sessionAffixes()
 		res, err := sessionByAccess.Run(ctx, st.c.rdb, []string{k.access(accessHash)}, before, after).Slice()

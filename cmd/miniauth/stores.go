@@ -95,6 +95,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 		WaitReplicas:    cfg.Redis.WaitReplicas,
 		WaitTimeout:     cfg.Redis.WaitTimeout.Duration,
 		Timeout:         cfg.Redis.Timeout.Duration,
+		ReadBatch:       cfg.Redis.ReadBatch,
 	})
 	if errors.Is(err, redis.ErrNoAOF) {
 		st.close()

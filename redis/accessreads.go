@@ -3,10 +3,10 @@ package redis
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/internal/batch"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -20,12 +20,8 @@ const DefaultReadBatch = 64
 // those calls were a third of the server's CPU. Nobody waits for a batch to
 // fill: a lookup that finds Redis idle goes at once.
 type accessReads struct {
-	st    *sessionStore
-	max   int
-	queue chan *accessRead
-	quit  chan struct{}
-	stop  sync.Once
-	done  sync.WaitGroup
+	st *sessionStore
+	g  *batch.Gatherer[*accessRead]
 }
 
 // accessRead is one caller's lookup, waiting for its batch.
@@ -44,67 +40,38 @@ type accessReply struct {
 var errClosing = miniauth.Errorf(miniauth.EUpstreamUnavailable, "the Redis client is closing")
 
 func newAccessReads(st *sessionStore, max int) *accessReads {
-	r := &accessReads{st: st, max: max, queue: make(chan *accessRead, max), quit: make(chan struct{})}
-	r.done.Add(1)
-	go r.run()
+	r := &accessReads{st: st}
+	r.g = batch.Start(max, r.send, func(op *accessRead) { op.result <- accessReply{err: errClosing} })
 	return r
 }
 
 // get looks the session up in the next batch.
 func (r *accessReads) get(ctx context.Context, hash string) (*miniauth.Session, error) {
 	op := &accessRead{ctx: ctx, hash: hash, result: make(chan accessReply, 1)}
-	select {
-	case r.queue <- op:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-r.quit:
+	if err := r.g.Add(ctx, op); errors.Is(err, batch.ErrClosed) {
 		return nil, errClosing
+	} else if err != nil {
+		return nil, err
 	}
 	select {
 	case rep := <-op.result:
 		return rep.session, rep.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-r.quit:
+	case <-r.g.Closing():
 		return nil, errClosing
 	}
 }
 
-func (r *accessReads) close() {
-	r.stop.Do(func() { close(r.quit) })
-	r.done.Wait()
-}
-
-func (r *accessReads) run() {
-	defer r.done.Done()
-	batch := make([]*accessRead, 0, r.max)
-	for {
-		select {
-		case op := <-r.queue:
-			batch = append(batch[:0], op)
-		case <-r.quit:
-			return
-		}
-	gather:
-		for len(batch) < r.max {
-			select {
-			case op := <-r.queue:
-				batch = append(batch, op)
-			default:
-				break gather
-			}
-		}
-		r.send(batch)
-	}
-}
+func (r *accessReads) close() { r.g.Close() }
 
 // send runs one batch as a pipeline, under the latest deadline of its
 // callers, and answers each. A caller that has given up is left out.
-func (r *accessReads) send(batch []*accessRead) {
-	live := batch[:0:0]
+func (r *accessReads) send(ops []*accessRead) {
+	live := ops[:0:0]
 	limit := time.Now().Add(maxReadWait)
 	var latest time.Time
-	for _, op := range batch {
+	for _, op := range ops {
 		if op.ctx.Err() != nil {
 			continue
 		}

@@ -2,10 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/miniauth/miniauth"
+	"github.com/miniauth/miniauth/internal/batch"
 )
 
 // groupCommit runs the write transactions of many callers in one database
@@ -22,11 +23,8 @@ import (
 // Nobody is answered before the commit: a commit that fails fails every
 // caller of the batch.
 type groupCommit struct {
-	s     *Store
-	max   int
-	queue chan *batchedTx
-	quit  chan struct{}
-	done  sync.WaitGroup
+	s *Store
+	g *batch.Gatherer[*batchedTx]
 }
 
 // batchedTx is one caller's transaction, waiting for its batch.
@@ -41,9 +39,8 @@ type batchedTx struct {
 var errStoreClosed = miniauth.Errorf(miniauth.EUpstreamUnavailable, "the database is closing")
 
 func newGroupCommit(s *Store, max int) *groupCommit {
-	g := &groupCommit{s: s, max: max, queue: make(chan *batchedTx, max), quit: make(chan struct{})}
-	g.done.Add(1)
-	go g.run()
+	g := &groupCommit{s: s}
+	g.g = batch.Start(max, g.commit, func(op *batchedTx) { op.result <- errStoreClosed })
 	return g
 }
 
@@ -52,27 +49,21 @@ func newGroupCommit(s *Store, max int) *groupCommit {
 // caller gave up during COMMIT may).
 func (g *groupCommit) do(ctx context.Context, fn func(tx *Tx) error) error {
 	op := &batchedTx{ctx: ctx, fn: fn, result: make(chan error, 1)}
-	select {
-	case <-g.quit:
+	if err := g.g.Add(ctx, op); errors.Is(err, batch.ErrClosed) {
 		return errStoreClosed
-	default:
-	}
-	select {
-	case g.queue <- op:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-g.quit:
-		return errStoreClosed
+	} else if err != nil {
+		return err
 	}
 	select {
 	case err := <-op.result:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-g.quit:
-		// The batch running at close is answered before run returns; a
-		// write queued after that never runs.
-		g.done.Wait()
+	case <-g.g.Closing():
+		// The batch running at close is answered before the gatherer
+		// stops, and a write still queued then gets errStoreClosed; one
+		// that slipped into the queue as it stopped never runs.
+		g.g.Wait()
 		select {
 		case err := <-op.result:
 			return err
@@ -82,53 +73,14 @@ func (g *groupCommit) do(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 }
 
-func (g *groupCommit) close() {
-	close(g.quit)
-	g.done.Wait()
-}
-
-func (g *groupCommit) run() {
-	defer g.done.Done()
-	batch := make([]*batchedTx, 0, g.max)
-	for {
-		select {
-		case op := <-g.queue:
-			batch = append(batch[:0], op)
-		case <-g.quit:
-			g.failQueued()
-			return
-		}
-	gather:
-		for len(batch) < g.max {
-			select {
-			case op := <-g.queue:
-				batch = append(batch, op)
-			default:
-				break gather
-			}
-		}
-		g.commit(batch)
-	}
-}
-
-// failQueued answers whoever is still queued once the store closes.
-func (g *groupCommit) failQueued() {
-	for {
-		select {
-		case op := <-g.queue:
-			op.result <- errStoreClosed
-		default:
-			return
-		}
-	}
-}
+func (g *groupCommit) close() { g.g.Close() }
 
 // commit runs a batch in one transaction. Each caller gets its own error,
 // or the commit's.
-func (g *groupCommit) commit(batch []*batchedTx) {
-	errs := make([]error, len(batch))
-	err := g.runBatch(batch, errs)
-	for i, op := range batch {
+func (g *groupCommit) commit(ops []*batchedTx) {
+	errs := make([]error, len(ops))
+	err := g.runBatch(ops, errs)
+	for i, op := range ops {
 		if err != nil && errs[i] == nil {
 			errs[i] = err
 		}

@@ -74,7 +74,7 @@ func (f *batchFixture) queue(t *testing.T, ctx context.Context, fns ...func(tx *
 		results[i] = make(chan error, 1)
 		go func() { results[i] <- f.g.do(ctx, fn) }()
 		deadline := time.Now().Add(5 * time.Second)
-		for len(f.g.queue) < i+1 {
+		for f.g.g.Queued() < i+1 {
 			if time.Now().After(deadline) {
 				t.Fatal("the write never reached the queue")
 			}

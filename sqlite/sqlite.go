@@ -99,48 +99,14 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == ":memory:" {
 		// One connection holds the whole database: it must never be closed
 		// while the DB is open, and reads share it.
-		db.w, err = sql.Open("sqlite", dsn(path, url.Values{"_pragma": {busy, "foreign_keys(1)"}, "_txlock": {"immediate"}}))
-		if err != nil {
-			return nil, wrapOpen(err)
-		}
-		db.w.SetMaxOpenConns(1)
-		db.w.SetMaxIdleConns(1)
-		db.w.SetConnMaxLifetime(0)
-		db.w.SetConnMaxIdleTime(0)
+		db.w, err = oneConn(path, url.Values{"_pragma": {busy, "foreign_keys(1)"}, "_txlock": {"immediate"}})
 		db.r = db.w
 	} else {
-		db.w, err = sql.Open("sqlite", dsn(path, url.Values{
-			// The writer never checkpoints: the checkpointer does, in the
-			// background (see checkpointer).
-			// Each write of a batch runs in a savepoint (see WriteBatch),
-			// whose journal of the pages it changes stays in memory.
-			"_pragma": {busy, "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)",
-				"wal_autocheckpoint(0)", "temp_store(MEMORY)"},
-			"_txlock": {"immediate"},
-		}))
-		if err != nil {
-			return nil, wrapOpen(err)
-		}
-		db.w.SetMaxOpenConns(1)
-		db.w.SetMaxIdleConns(1)
-		db.w.SetConnMaxIdleTime(0)
-		db.r, err = sql.Open("sqlite", dsn(path, url.Values{
-			"_pragma": {busy, "synchronous(NORMAL)", "foreign_keys(1)", "query_only(1)"},
-		}))
-		if err != nil {
-			db.closePools()
-			return nil, wrapOpen(err)
-		}
-		db.ckpt, err = sql.Open("sqlite", dsn(path, url.Values{"_pragma": {busy, "synchronous(NORMAL)"}}))
-		if err != nil {
-			db.closePools()
-			return nil, wrapOpen(err)
-		}
-		db.ckpt.SetMaxOpenConns(1)
-		db.ckpt.SetMaxIdleConns(1)
-		db.ckpt.SetConnMaxIdleTime(0)
-		db.r.SetMaxOpenConns(opts.ReadConns)
-		db.r.SetMaxIdleConns(opts.ReadConns)
+		err = db.openPools(path, busy, opts.ReadConns)
+	}
+	if err != nil {
+		db.closePools()
+		return nil, wrapOpen(err)
 	}
 	if err := db.open(ctx, opts); err != nil {
 		db.closePools()
@@ -149,6 +115,47 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if db.ckpt != nil {
 		db.cp = startCheckpointer(db.ckpt, opts.CheckpointEvery)
 	}
+	return db, nil
+}
+
+// openPools opens the file's three pools: the one writer, the readers and
+// the checkpointer's connection.
+func (db *DB) openPools(path, busy string, readConns int) error {
+	var err error
+	db.w, err = oneConn(path, url.Values{
+		// The writer never checkpoints: the checkpointer does, in the
+		// background (see checkpointer).
+		// Each write of a batch runs in a savepoint (see WriteBatch),
+		// whose journal of the pages it changes stays in memory.
+		"_pragma": {busy, "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)",
+			"wal_autocheckpoint(0)", "temp_store(MEMORY)"},
+		"_txlock": {"immediate"},
+	})
+	if err != nil {
+		return err
+	}
+	db.r, err = sql.Open("sqlite", dsn(path, url.Values{
+		"_pragma": {busy, "synchronous(NORMAL)", "foreign_keys(1)", "query_only(1)"},
+	}))
+	if err != nil {
+		return err
+	}
+	db.r.SetMaxOpenConns(readConns)
+	db.r.SetMaxIdleConns(readConns)
+	db.ckpt, err = oneConn(path, url.Values{"_pragma": {busy, "synchronous(NORMAL)"}})
+	return err
+}
+
+// oneConn is a pool of one connection that stays open.
+func oneConn(path string, q url.Values) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path, q))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
 	return db, nil
 }
 

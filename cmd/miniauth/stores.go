@@ -88,15 +88,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 	// instance first, so that sessions older than a data loss get checked.
 	st.ledger = dbDeadline.Ledger(db.Ledger())
 	st.boundary = miniauth.NewTrustBoundary(st.ledger, cfg.Redis.ClockSkew.Duration, nil)
-	rc, err := redis.Open(ctx, cfg.Redis.URL, redis.Options{
-		Logger:          logger.With("component", "redis"),
-		InstanceSeen:    st.boundary.InstanceSeen,
-		AllowWithoutAOF: !cfg.Redis.RequireAOF,
-		WaitReplicas:    cfg.Redis.WaitReplicas,
-		WaitTimeout:     cfg.Redis.WaitTimeout.Duration,
-		Timeout:         cfg.Redis.Timeout.Duration,
-		ReadBatch:       cfg.Redis.ReadBatch,
-	})
+	rc, err := redis.Open(ctx, cfg.Redis.URL, redisOptions(cfg.Redis, logger, st.boundary))
 	if errors.Is(err, redis.ErrNoAOF) {
 		st.close()
 		return nil, fmt.Errorf("%w (or, knowing the cost, set MINIAUTH_REDIS_REQUIRE_AOF=false, redis.require_aof)", err)
@@ -119,6 +111,19 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 	st.closers = append([]func() error{rc.Close}, st.closers...)
 	st.description += ", sessions in redis (" + rc.Topology() + ")"
 	return st, nil
+}
+
+// redisOptions are the redis package's options from the configuration.
+func redisOptions(cfg config.Redis, logger *slog.Logger, boundary *miniauth.TrustBoundary) redis.Options {
+	return redis.Options{
+		Logger:          logger.With("component", "redis"),
+		InstanceSeen:    boundary.InstanceSeen,
+		AllowWithoutAOF: !cfg.RequireAOF,
+		WaitReplicas:    cfg.WaitReplicas,
+		WaitTimeout:     cfg.WaitTimeout.Duration,
+		Timeout:         cfg.Timeout.Duration,
+		ReadBatch:       cfg.ReadBatch,
+	}
 }
 
 func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (database, string, error) {

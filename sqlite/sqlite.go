@@ -5,7 +5,8 @@
 // writer, and a commit does not wait for the disk (a power cut may lose the
 // last commits, never corrupt the file). Writes go through ONE connection
 // whose transactions BEGIN IMMEDIATE, so writers queue in Go instead of
-// fighting over SQLite's lock; reads use a pool of read-only connections.
+// fighting over SQLite's lock; reads use a pool of read-only connections,
+// and a third kind copies the WAL into the file (checkpoint.go).
 package sqlite
 
 import (

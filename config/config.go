@@ -40,6 +40,7 @@ type Config struct {
 	Throttle Throttle `toml:"throttle"`
 	WebLogin WebLogin `toml:"web_login"`
 	Events   Events   `toml:"events"`
+	Debug    Debug    `toml:"debug"`
 }
 
 type HTTP struct {

@@ -37,6 +37,7 @@ func (c Config) validate() []string {
 	c.validateProfile(p.bad)
 	c.WebLogin.validate(p.bad)
 	c.Events.validate(p.bad)
+	c.Debug.validate(p.bad)
 	return p
 }
 

@@ -74,6 +74,7 @@ type node struct {
 	stopRun  context.CancelFunc
 	ran      chan struct{} // closed when the service's Run has returned
 	served   chan error
+	debug    *debugServer // nil unless debug.addr is set
 
 	api        http.Handler
 	sim        http.Handler            // the simulator, when mounted
@@ -117,6 +118,11 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 	n, err = w.node(ctx, access)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Debug.Addr != "" {
+		if n.debug, err = startDebug(cfg.Debug.Addr, logger); err != nil {
+			return nil, err
+		}
 	}
 	n.serve(ctx, ln)
 	w.printBanner(banner, n.sim != nil)
@@ -182,6 +188,7 @@ func (n *node) wait(ctx context.Context) error {
 	case err := <-n.served:
 		n.stopRun()
 		<-n.ran
+		n.debug.close()
 		n.stores.close()
 		n.access.Close()
 		return err
@@ -203,6 +210,7 @@ func (n *node) shutdown(ctx context.Context) error {
 	}
 	n.stopRun()
 	<-n.ran
+	n.debug.close()
 	if closeErr := n.stores.close(); err == nil {
 		err = closeErr
 	}

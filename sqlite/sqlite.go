@@ -16,10 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/internal/sqlstore"
@@ -47,6 +50,10 @@ type Options struct {
 	// CheckpointEvery is how often the write-ahead log is copied back into
 	// the database file, in the background. Default DefaultCheckpointEvery.
 	CheckpointEvery time.Duration
+	// Logger gets the background checkpoints' failures. Default: discarded.
+	Logger *slog.Logger
+	// Registerer gets the checkpoints' metrics; nil: not registered.
+	Registerer prometheus.Registerer
 }
 
 // DefaultWriteBatch is Options.WriteBatch's default.
@@ -64,6 +71,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.CheckpointEvery <= 0 {
 		o.CheckpointEvery = DefaultCheckpointEvery
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 }
 
@@ -114,7 +124,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	if db.ckpt != nil {
-		db.cp = startCheckpointer(db.ckpt, opts.CheckpointEvery)
+		db.cp = startCheckpointer(db.ckpt, opts.CheckpointEvery, opts.Logger, opts.Registerer)
 	}
 	return db, nil
 }

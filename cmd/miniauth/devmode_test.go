@@ -289,6 +289,8 @@ func TestHealthReadyMetricsAndRequestID(t *testing.T) {
 		`miniauth_logins_total{result="ok"} 1`,
 		`miniauth_wechat_calls_total{endpoint="sns/jscode2session",errcode="0"} 1`,
 		`route="unmatched"`,
+		"miniauth_sqlite_checkpoint_failures_total 0",
+		"miniauth_sqlite_wal_pending_frames ",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)

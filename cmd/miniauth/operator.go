@@ -57,7 +57,7 @@ func operatorCommand(ctx context.Context, args, environ []string, stdin io.Reade
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	db, _, err := openDatabase(ctx, cfg, logger)
+	db, _, err := openDatabase(ctx, cfg, logger, nil)
 	if err != nil {
 		return err
 	}

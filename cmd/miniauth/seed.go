@@ -59,7 +59,7 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg := config.Default()
 	cfg.Data.Dir, cfg.DB.URL = f.dir, f.db
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	database, kind, err := openDatabase(ctx, cfg, logger)
+	database, kind, err := openDatabase(ctx, cfg, logger, nil)
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func startNode(ctx context.Context, cfg config.Config, logs io.Writer, banner io
 	}()
 	w := &wiring{cfg: cfg, logger: logger, url: baseURL(ln.Addr()), registry: prometheus.NewRegistry()}
 	w.issuer = issuerOf(cfg, w.url)
-	if w.st, err = openStores(ctx, cfg, logger); err != nil {
+	if w.st, err = openStores(ctx, cfg, logger, w.registry); err != nil {
 		return nil, err
 	}
 	defer func() {

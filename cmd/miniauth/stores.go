@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/config"
 	"github.com/miniauth/miniauth/httpapi"
@@ -59,8 +61,9 @@ type stores struct {
 	webLoginEvents miniauth.WebLoginEvents
 }
 
-func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger) (*stores, error) {
-	db, kind, err := openDatabase(ctx, cfg, logger)
+// openStores opens the configured stores; their metrics go to reg.
+func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (*stores, error) {
+	db, kind, err := openDatabase(ctx, cfg, logger, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +129,9 @@ func redisOptions(cfg config.Redis, logger *slog.Logger, boundary *miniauth.Trus
 	}
 }
 
-func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (database, string, error) {
+// openDatabase opens the database of db.url; its metrics go to reg, unless
+// nil (the commands other than serve).
+func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (database, string, error) {
 	raw := cfg.DatabaseURL()
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -142,7 +147,11 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, "", fmt.Errorf("data dir: %w", err)
 		}
-		db, err = sqlite.Open(ctx, path, sqlite.Options{WriteBatch: cfg.DB.WriteBatch})
+		db, err = sqlite.Open(ctx, path, sqlite.Options{
+			WriteBatch: cfg.DB.WriteBatch,
+			Logger:     logger.With("component", "sqlite"),
+			Registerer: reg,
+		})
 		return db, "sqlite " + path, wrapOpen("sqlite", err)
 	case "postgres", "postgresql":
 		db, err = postgres.Open(ctx, raw)

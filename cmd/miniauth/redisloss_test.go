@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,6 +73,11 @@ func runRedisKill(t *testing.T, rc testserver.RedisConfig) lossCounts {
 	snap.Close()
 	time.Sleep(1500 * time.Millisecond)
 	rds.Kill()
+	// The workers wait out the outage: each of its failed answers (503, a
+	// broken connection) would leave a session's state unknown and out of
+	// the counts, and a worker spinning through them would leave too few
+	// sessions to show what the restart lost.
+	l.paused.Store(true)
 	time.Sleep(300 * time.Millisecond)
 	if err := rds.Start(); err != nil {
 		t.Fatal(err)
@@ -80,6 +86,7 @@ func runRedisKill(t *testing.T, rc testserver.RedisConfig) lossCounts {
 		code := mintCode(t, n.URL+"/_wxsim", "")
 		return call(t, "POST", n.URL+"/api/v1/auth/login", "", map[string]string{"code": code}).status == 200
 	})
+	l.paused.Store(false)
 	time.Sleep(time.Second)
 	stop()
 	wg.Wait()
@@ -97,7 +104,8 @@ type lossTokens struct{ access, refresh string }
 // nor a clean refusal (503 during the outage, a broken connection) leaves
 // the session's state unknown, and it is left out of the counts.
 type lossLoad struct {
-	base string
+	base   string
+	paused atomic.Bool // while set, the workers wait
 
 	mu             sync.Mutex
 	next           int
@@ -172,6 +180,10 @@ func (l *lossLoad) work(ctx context.Context, w int) {
 		users[i] = &user{sessions: map[int]lossTokens{}}
 	}
 	for n := 0; ctx.Err() == nil; n++ {
+		if l.paused.Load() {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
 		ui := rand.IntN(usersPerWorker)
 		u := users[ui]
 		openid := fmt.Sprintf("loss-%d-%d-%d", w, ui, u.gen)

@@ -85,67 +85,25 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (_ *LoginResult, 
 		return nil, err
 	}
 	now := s.opts.Now()
-	user, created, err := s.users.FindOrCreateByIdentity(ctx,
+	tokens, session := s.newSession(device{appID, wx.OpenID, wx.SessionKey, req.UserAgent, req.IP}, now)
+	user, created, err := s.openSession(ctx,
 		Identity{Platform: s.platformOf(appID), AppID: appID, OpenID: wx.OpenID, UnionID: wx.UnionID},
-		&User{ID: NewID(), CreatedAt: now, UpdatedAt: now})
+		&User{ID: NewID(), CreatedAt: now, UpdatedAt: now}, session)
+	if user != nil {
+		ev.user(user, created)
+	}
 	if err != nil {
 		return nil, err
 	}
-	ev.user(user, created)
 	if user.Disabled {
 		return nil, errBlocked
 	}
-	res, err := s.startSession(ctx, user, device{appID, wx.OpenID, wx.SessionKey, req.UserAgent, req.IP}, now)
+	res, err := s.issue(ctx, user, tokens, session)
 	if err != nil {
 		return nil, err
 	}
 	res.User, res.NewUser = inView(res.User, appID, wx.OpenID), created
 	return res, nil
-}
-
-// device is what a new session records of where it logs in from.
-type device struct {
-	AppID, OpenID, SessionKey string
-	UserAgent, IP             string // as the client sent them: repaired here
-}
-
-// startSession creates a session of user on d at now and answers its
-// tokens. A disable may have come between the caller's check of the user
-// and the session's creation, and listed the user's sessions before this
-// one existed. Disabling sets the flag before it lists them, so reading the
-// flag again after the creation closes the gap; a store that checks the
-// flag as it creates the session (DisabledUserRefuser) closes it itself.
-func (s *Service) startSession(ctx context.Context, user *User, d device, now time.Time) (*LoginResult, error) {
-	tokens := s.newTokens(now)
-	session := &Session{
-		ID:               NewID(),
-		UserID:           user.ID,
-		AppID:            d.AppID,
-		OpenID:           d.OpenID,
-		SessionKey:       d.SessionKey,
-		AccessHash:       tokens.accessHash,
-		RefreshHash:      HashToken(tokens.RefreshToken),
-		UserAgent:        cleanText(d.UserAgent, maxUserAgentBytes),
-		IP:               cleanText(d.IP, maxIPBytes),
-		CreatedAt:        now,
-		LastUsedAt:       now,
-		AccessExpiresAt:  tokens.AccessExpiresAt,
-		RefreshExpiresAt: tokens.RefreshExpiresAt,
-		IssuedAt:         now,
-	}
-	if err := s.sessions.CreateSession(ctx, session); err != nil {
-		return nil, err
-	}
-	if !s.sessionsCheckUsers {
-		var err error
-		if user, err = s.liveUser(ctx, user.ID, session.ID); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.signAccess(&tokens, session); err != nil {
-		return nil, err
-	}
-	return &LoginResult{Tokens: tokens, User: user}, nil
 }
 
 // Refresh rotates a session's tokens. The presented refresh token stops

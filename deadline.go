@@ -121,6 +121,24 @@ func (u deadlineUsers) FindOrCreateByIdentity(ctx context.Context, id Identity, 
 	return user, created, err
 }
 
+// Starter returns s with every call bounded by d.
+func (d Deadline) Starter(s SessionStarter) SessionStarter { return deadlineStarter{d, s} }
+
+type deadlineStarter struct {
+	d Deadline
+	s SessionStarter
+}
+
+func (st deadlineStarter) StartSession(ctx context.Context, id Identity, newUser *User, session *Session) (*User, bool, error) {
+	var created bool
+	user, err := call(ctx, st.d, "start session", func(ctx context.Context) (*User, error) {
+		user, c, err := st.s.StartSession(ctx, id, newUser, session)
+		created = c
+		return user, err
+	})
+	return user, created, err
+}
+
 func (u deadlineUsers) LinkIdentity(ctx context.Context, userID string, id Identity) (*User, error) {
 	return call(ctx, u.d, "link identity", func(ctx context.Context) (*User, error) { return u.s.LinkIdentity(ctx, userID, id) })
 }

@@ -24,6 +24,9 @@ func (s stalled) wait(ctx context.Context) error {
 	return WrapError(EInternal, "database error", errors.New("driver: bad connection"))
 }
 
+func (s stalled) StartSession(ctx context.Context, _ Identity, _ *User, _ *Session) (*User, bool, error) {
+	return nil, false, s.wait(ctx)
+}
 func (s stalled) LinkIdentity(ctx context.Context, _ string, _ Identity) (*User, error) {
 	return nil, s.wait(ctx)
 }
@@ -86,6 +89,10 @@ func storeCalls(d Deadline, s stalled) map[string]func(context.Context) error {
 	return map[string]func(context.Context) error{
 		"FindOrCreateByIdentity": func(ctx context.Context) error {
 			_, _, err := users.FindOrCreateByIdentity(ctx, Identity{}, &User{})
+			return err
+		},
+		"StartSession": func(ctx context.Context) error {
+			_, _, err := d.Starter(s).StartSession(ctx, Identity{}, &User{}, &Session{})
 			return err
 		},
 		"LinkIdentity":   func(ctx context.Context) error { _, err := users.LinkIdentity(ctx, "", Identity{}); return err },

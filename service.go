@@ -71,6 +71,10 @@ type Options struct {
 	// Boundary goes with Ledger; nil checks every session loaded from the
 	// store against the ledger.
 	Boundary *TrustBoundary
+	// Starter, set when the users and their sessions share a database,
+	// stores a first login's account and session in one transaction. Nil:
+	// the account, then the session.
+	Starter SessionStarter
 
 	// Failures counts failed logins and refreshes for Throttle; nil: no
 	// throttling. Throttle's zero limits are off (no defaults are filled in:
@@ -169,6 +173,7 @@ type Service struct {
 
 	// sessionsCheckUsers: see DisabledUserRefuser.
 	sessionsCheckUsers bool
+	starter            SessionStarter // nil: see Options.Starter
 }
 
 // NewService returns a Service over the given stores. events may be nil.
@@ -192,6 +197,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		eventLog:    newEventLog(opts.Events, opts.Logger),
 
 		sessionsCheckUsers: refusesDisabledUsers(sessions),
+		starter:            opts.Starter,
 	}
 	s.touches = newTouches(s.sessions, opts.TouchQueue, opts.Now, opts.Logger)
 	s.users = &changeNotifyingUsers{UserStore: users, svc: s}
@@ -344,16 +350,22 @@ func (u *changeNotifyingUsers) UnlinkIdentity(ctx context.Context, userID, appID
 	return gone, err
 }
 
-// FindOrCreateByIdentity may fill in a unionid the platform reported for
-// the first time. Telling every node at each login would cost a publish per
-// login, so only this node's copy is checked: the others' expire within
-// the profile TTL (see Options.ProfileTTL).
 func (u *changeNotifyingUsers) FindOrCreateByIdentity(ctx context.Context, id Identity, nu *User) (*User, bool, error) {
 	user, created, err := u.UserStore.FindOrCreateByIdentity(ctx, id, nu)
-	if err == nil && !created {
-		if cached, ok := u.svc.profiles.get(user.ID, u.svc.opts.Now()); ok && cached.UnionID != user.UnionID {
-			u.svc.profiles.remove(user.ID)
-		}
-	}
+	u.svc.loggedIn(user, created)
 	return user, created, err
+}
+
+// loggedIn follows a login's finding of its user, which may fill in a
+// unionid the platform reported for the first time. Telling every node at
+// each login would cost a publish per login, so only this node's copy is
+// checked: the others' expire within the profile TTL (see
+// Options.ProfileTTL).
+func (s *Service) loggedIn(user *User, created bool) {
+	if user == nil || created {
+		return
+	}
+	if cached, ok := s.profiles.get(user.ID, s.opts.Now()); ok && cached.UnionID != user.UnionID {
+		s.profiles.remove(user.ID)
+	}
 }

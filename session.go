@@ -52,6 +52,19 @@ type DisabledUserRefuser interface {
 	RefusesDisabledUsers() bool
 }
 
+// SessionStarter is implemented by a database that keeps users and their
+// sessions together. A first login otherwise commits twice, the account and
+// then the session, and waits for each; StartSession commits once.
+type SessionStarter interface {
+	// StartSession does what UserStore.FindOrCreateByIdentity does, then,
+	// unless the user it answers is disabled, stores session (its UserID
+	// set to the user's) as SessionStore.CreateSession does. A new account
+	// and its session are stored together or not at all. A disabled user
+	// is answered, with no session stored and no error; a disable racing
+	// the session is refused as CreateSession refuses it.
+	StartSession(ctx context.Context, id Identity, newUser *User, session *Session) (user *User, created bool, err error)
+}
+
 func refusesDisabledUsers(s SessionStore) bool {
 	r, ok := s.(DisabledUserRefuser)
 	return ok && r.RefusesDisabledUsers()

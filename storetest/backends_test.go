@@ -84,6 +84,7 @@ func openMySQL(t *testing.T) *mysql.DB {
 type sqlStores interface {
 	Users() miniauth.UserStore
 	Sessions() miniauth.SessionStore
+	Starter() miniauth.SessionStarter
 	Ledger() miniauth.SessionLedger
 	LoginEvents() miniauth.LoginEventStore
 	SigningKeys() miniauth.SigningKeyStore
@@ -102,7 +103,7 @@ func sqlBackend[DB sqlStores](name string, open func(t *testing.T) DB) backend {
 		webLogins:   func(t *testing.T) miniauth.WebLoginStore { return open(t).WebLogins() },
 		userSessions: func(t *testing.T) storetest.UserSessionStores {
 			db := open(t)
-			return storetest.UserSessionStores{Users: db.Users(), Sessions: db.Sessions()}
+			return storetest.UserSessionStores{Users: db.Users(), Sessions: db.Sessions(), Starter: db.Starter()}
 		},
 	}
 }
@@ -183,6 +184,7 @@ func TestBackends(t *testing.T) {
 			}
 			if b.userSessions != nil {
 				t.Run("refuser", func(t *testing.T) { storetest.TestDisabledUserRefuser(t, b.userSessions) })
+				t.Run("starter", func(t *testing.T) { storetest.TestSessionStarter(t, b.userSessions) })
 			}
 		})
 	}

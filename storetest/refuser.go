@@ -7,10 +7,12 @@ import (
 	"github.com/miniauth/miniauth"
 )
 
-// UserSessionStores are a UserStore and a SessionStore over the same data.
+// UserSessionStores are a UserStore and a SessionStore over the same data,
+// and the SessionStarter over both.
 type UserSessionStores struct {
 	Users    miniauth.UserStore
 	Sessions miniauth.SessionStore
+	Starter  miniauth.SessionStarter
 }
 
 // TestDisabledUserRefuser runs the miniauth.DisabledUserRefuser contract on

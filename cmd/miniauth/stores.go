@@ -26,6 +26,7 @@ import (
 type database interface {
 	Users() miniauth.UserStore
 	Sessions() miniauth.SessionStore
+	Starter() miniauth.SessionStarter
 	SigningKeys() miniauth.SigningKeyStore
 	Ledger() miniauth.SessionLedger
 	Operators() miniauth.OperatorStore
@@ -44,6 +45,7 @@ type database interface {
 type stores struct {
 	users        miniauth.UserStore
 	sessions     miniauth.SessionStore
+	starter      miniauth.SessionStarter   // nil with Redis: users and sessions apart
 	events       miniauth.SessionEvents    // nil without Redis
 	ledger       miniauth.SessionLedger    // nil without Redis: SQL sessions are their own truth
 	boundary     *miniauth.TrustBoundary   // nil without Redis
@@ -82,6 +84,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger, reg
 		console:      consoleStoresOf(db, cfg.Redis.URL == ""),
 	}
 	if cfg.Redis.URL == "" {
+		st.starter = dbDeadline.Starter(db.Starter())
 		st.description += ", sessions in the database"
 		return st, nil
 	}

@@ -150,6 +150,7 @@ func (w *wiring) service(wx miniauth.WeChat, keys *jose.Keys) (*miniauth.Service
 		RefreshReuseLeeway: cfg.Tokens.RefreshReuseLeeway.Duration,
 		Ledger:             st.ledger,
 		Boundary:           st.boundary,
+		Starter:            st.starter,
 		WebLogin:           webLoginOptions(cfg, st, plan, wx),
 		Events:             events,
 		Logger:             w.logger,

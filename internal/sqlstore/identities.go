@@ -76,35 +76,47 @@ func scanIdentity(row scanner) (*storedIdentity, error) {
 // two reads on the read pool; only a new identity (or a unionid to fill
 // in) writes.
 func (s *Store) FindOrCreateByIdentity(ctx context.Context, id miniauth.Identity, newUser *miniauth.User) (*miniauth.User, bool, error) {
+	u, created, _, err := s.findOrCreate(ctx, id, newUser, nil)
+	return u, created, err
+}
+
+// findOrCreate is FindOrCreateByIdentity. When it creates the account and
+// session is not nil, the same transaction stores session, of that account
+// (stored).
+func (s *Store) findOrCreate(ctx context.Context, id miniauth.Identity, newUser *miniauth.User, session *miniauth.Session) (u *miniauth.User, created, stored bool, err error) {
 	if id.Platform == "" || id.AppID == "" || id.OpenID == "" || newUser.ID == "" {
-		return nil, false, miniauth.Errorf(miniauth.EInvalidRequest, "an identity needs a platform, an app id and an openid; a new user an id")
+		return nil, false, false, miniauth.Errorf(miniauth.EInvalidRequest, "an identity needs a platform, an app id and an openid; a new user an id")
 	}
 	got, err := scanIdentity(s.queryRow(ctx, qIdentity, id.Platform, id.AppID, id.OpenID))
 	switch {
 	case err == nil && (id.UnionID == "" || got.UnionID != ""):
 		u, err := loadUser(s.reads(ctx), got.UserID, &got.Identity)
-		return u, false, s.wrap("find user", err)
+		return u, false, false, s.wrap("find user", err)
 	case err != nil && !isNoRows(err):
-		return nil, false, s.wrap("find identity", err)
+		return nil, false, false, s.wrap("find identity", err)
 	}
 	var owner *storedIdentity
-	var created bool
 	err = s.inTx(ctx, "find or create user", func(tx *Tx) error {
 		var err error
 		owner, created, err = tx.findOrCreateByIdentity(id, newUser)
+		if err != nil || !created || session == nil {
+			return err
+		}
+		session.UserID = owner.UserID
+		_, err = tx.exec(qInsertSession, s.sessionArgs(session)...)
 		return err
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	if created {
-		return createdUser(newUser, owner.Identity), true, nil
+		return createdUser(newUser, owner.Identity), true, session != nil, nil
 	}
 	// Read after the commit: MySQL's plain reads inside the transaction
 	// would see its snapshot, older than the account another login made
 	// while this one waited for the claim.
-	u, err := loadUser(s.reads(ctx), owner.UserID, &owner.Identity)
-	return u, created, s.wrap("find user", err)
+	u, err = loadUser(s.reads(ctx), owner.UserID, &owner.Identity)
+	return u, false, false, s.wrap("find user", err)
 }
 
 // findOrCreateByIdentity stores the identity if it is new, and returns it

@@ -49,12 +49,10 @@ func scanSession(row scanner) (*miniauth.Session, error) {
 
 // CreateSession stores a new session.
 func (s *Store) CreateSession(ctx context.Context, x *miniauth.Session) error {
-	if x.ID == "" || x.AccessHash == "" || x.RefreshHash == "" {
-		return miniauth.Errorf(miniauth.EInvalidRequest, "a new session needs an id and token hashes")
+	if err := checkNewSession(x); err != nil {
+		return err
 	}
-	args := []any{x.ID, x.UserID, x.AppID, x.OpenID, x.SessionKey, x.AccessHash,
-		x.RefreshHash, x.UserAgent, x.IP, s.t(x.CreatedAt), s.t(x.LastUsedAt), s.t(x.AccessExpiresAt),
-		s.t(x.RefreshExpiresAt)}
+	args := s.sessionArgs(x)
 	if !s.RefusesDisabledUsers() {
 		_, err := s.execW(ctx, qInsertSession, args...)
 		return s.wrap("create session", err)
@@ -67,6 +65,35 @@ func (s *Store) CreateSession(ctx context.Context, x *miniauth.Session) error {
 		return firstErr(s.wrap("create session", err), errUserDisabled)
 	}
 	return nil
+}
+
+func checkNewSession(x *miniauth.Session) error {
+	if x.ID == "" || x.AccessHash == "" || x.RefreshHash == "" {
+		return miniauth.Errorf(miniauth.EInvalidRequest, "a new session needs an id and token hashes")
+	}
+	return nil
+}
+
+// sessionArgs are qInsertSession's arguments.
+func (s *Store) sessionArgs(x *miniauth.Session) []any {
+	return []any{x.ID, x.UserID, x.AppID, x.OpenID, x.SessionKey, x.AccessHash,
+		x.RefreshHash, x.UserAgent, x.IP, s.t(x.CreatedAt), s.t(x.LastUsedAt), s.t(x.AccessExpiresAt),
+		s.t(x.RefreshExpiresAt)}
+}
+
+// StartSession: see miniauth.SessionStarter. A new account's session goes
+// into the transaction that creates the account; a returning user's is
+// CreateSession's own write.
+func (s *Store) StartSession(ctx context.Context, id miniauth.Identity, newUser *miniauth.User, x *miniauth.Session) (*miniauth.User, bool, error) {
+	if err := checkNewSession(x); err != nil {
+		return nil, false, err
+	}
+	u, created, stored, err := s.findOrCreate(ctx, id, newUser, x)
+	if err != nil || stored || u.Disabled {
+		return u, created, err
+	}
+	x.UserID = u.ID
+	return u, created, s.CreateSession(ctx, x)
 }
 
 var errUserDisabled = miniauth.Errorf(miniauth.EUserBlocked, "this account is disabled")

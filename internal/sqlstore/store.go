@@ -320,6 +320,10 @@ func (s *Store) Users() miniauth.UserStore { return s }
 // Sessions returns the session store (sessions in the same database).
 func (s *Store) Sessions() miniauth.SessionStore { return s }
 
+// Starter returns the store that creates a first login's account and
+// session together (sessions in the same database).
+func (s *Store) Starter() miniauth.SessionStarter { return s }
+
 // Ledger returns the session ledger, for sessions kept in Redis.
 func (s *Store) Ledger() miniauth.SessionLedger { return s }
 

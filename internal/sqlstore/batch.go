@@ -34,6 +34,16 @@ type batchedTx struct {
 	result chan error // buffered: the batch never waits for its caller
 }
 
+// The savepoint of each caller's work, prepared once: a statement
+// prepared anew costs a login about as much as one that inserts a row.
+const (
+	qSavepoint           = "SAVEPOINT op"
+	qRollbackToSavepoint = "ROLLBACK TO op"
+	qReleaseSavepoint    = "RELEASE op"
+)
+
+var savepointStatements = []string{qSavepoint, qRollbackToSavepoint, qReleaseSavepoint}
+
 // errStoreClosed answers writes once the store is closing: like any store
 // that is not there, 503.
 var errStoreClosed = miniauth.Errorf(miniauth.EUpstreamUnavailable, "the database is closing")
@@ -101,21 +111,22 @@ func (g *groupCommit) runBatch(batch []*batchedTx, errs []error) error {
 		return err
 	}
 	defer tx.Rollback() // after Commit, a no-op
+	own := &Tx{s: g.s, tx: tx, ctx: context.Background()}
 	for i, op := range batch {
 		if err := op.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
-		if _, err := tx.Exec("SAVEPOINT op"); err != nil {
+		if _, err := own.exec(qSavepoint); err != nil {
 			return err
 		}
 		errs[i] = op.run(&Tx{s: g.s, tx: tx, ctx: context.WithoutCancel(op.ctx)})
 		if errs[i] != nil {
-			if _, err := tx.Exec("ROLLBACK TO op"); err != nil {
+			if _, err := own.exec(qRollbackToSavepoint); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec("RELEASE op"); err != nil {
+		if _, err := own.exec(qReleaseSavepoint); err != nil {
 			return err
 		}
 	}

@@ -68,6 +68,12 @@ func New(ctx context.Context, d *Dialect, w, r *sql.DB, opts Options) (*Store, e
 		return nil, s.wrap("prepare statements", err)
 	}
 	if opts.WriteBatch > 1 {
+		for _, q := range savepointStatements {
+			if _, err := s.stmt(ctx, s.w, q); err != nil {
+				s.Close()
+				return nil, s.wrap("prepare statements", err)
+			}
+		}
 		s.batch = newGroupCommit(s, opts.WriteBatch)
 	}
 	return s, nil

@@ -45,7 +45,7 @@ type Rotation struct {
 // a disabled user (EUserBlocked, nothing stored) in the same atomic step
 // as the insert, so that no disable can come between the check and the
 // session: a login then needs no second read of its user (see
-// Service.startSession). A user the store does not know is no reason to
+// Service.issue). A user the store does not know is no reason to
 // refuse. The SQLite store is one (its writes never overlap), and the
 // PostgreSQL store (its INSERT reads the user's row FOR SHARE).
 type DisabledUserRefuser interface {

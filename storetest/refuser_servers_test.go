@@ -27,7 +27,7 @@ func TestCreateSessionWaitsForADisableInFlight(t *testing.T) {
 			}
 			defer db.Close()
 			if r, ok := any(db).(miniauth.DisabledUserRefuser); !ok || !r.RefusesDisabledUsers() {
-				t.Skip("this store re-reads the user instead (see Service.startSession)")
+				t.Skip("this store re-reads the user instead (see Service.issue)")
 			}
 			user, _, err := db.FindOrCreateByIdentity(ctx, miniauth.Identity{Platform: miniauth.PlatformWeixin,
 				AppID: "app1", OpenID: "in-flight"}, &miniauth.User{ID: miniauth.NewID(), CreatedAt: time.Now(), UpdatedAt: time.Now()})

@@ -25,6 +25,8 @@ type benchFlags struct {
 	scenarios, json string
 	keepLogs        bool
 	tokenFormat     string
+	profile         string // a directory for CPU profiles
+	debugURL        string // with url: the running server's debug listener
 }
 
 func parseBenchFlags(args []string, stderr io.Writer) (loadtest.Options, benchFlags, error) {
@@ -48,7 +50,13 @@ func parseBenchFlags(args []string, stderr io.Writer) (loadtest.Options, benchFl
 	fs.StringVar(&f.json, "json", "", "also write the figures to this file as JSON")
 	fs.BoolVar(&f.keepLogs, "logs", false, "keep the server's log in a temporary file")
 	fs.StringVar(&f.tokenFormat, "token-format", "opaque", "the server's access tokens: opaque or jwt")
+	fs.StringVar(&f.profile, "profile", "", "write a CPU profile of the server over each measured span into this directory (<scenario>-<round>.pprof, for go tool pprof)")
+	fs.StringVar(&f.debugURL, "debug-url", "", "with --url and --profile: the server's debug listener (debug.addr), e.g. http://127.0.0.1:6060")
 	if err := fs.Parse(args); err != nil {
+		return o, f, errUsage
+	}
+	if f.profile != "" && f.url != "" && f.debugURL == "" {
+		fmt.Fprintln(stderr, "bench: --profile with --url needs --debug-url, the server's debug listener (debug.addr)")
 		return o, f, errUsage
 	}
 	for _, sc := range strings.Split(f.scenarios, ",") {
@@ -83,8 +91,8 @@ func benchCommand(ctx context.Context, args, environ []string, stdout, stderr io
 		return err
 	}
 	so := loadtest.StackOptions{Self: self, Environ: environ, Server: f.url == "", AppID: o.AppID, Secret: wxsim.DevSecret,
-		TokenFormat: f.tokenFormat,
-		DB:          f.db, Redis: f.redis, DataDir: f.data}
+		TokenFormat: f.tokenFormat, Debug: f.profile != "",
+		DB: f.db, Redis: f.redis, DataDir: f.data}
 	if f.data != "" {
 		if err := useSeed(&o, &so, f.data); err != nil {
 			return err
@@ -110,6 +118,9 @@ func benchCommand(ctx context.Context, args, environ []string, stdout, stderr io
 	}
 	defer stack.Stop()
 	aimAt(&o, stack, so, f, stdout)
+	if o.Profiles, err = profilesFor(f, stack, stdout); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "load: %d clients, %d round(s) of %v after %v warm-up per scenario; %s\n\n",
 		o.Concurrency, o.Rounds, o.Duration, o.Warmup, tokensLine(o))
 
@@ -146,6 +157,19 @@ func aimAt(o *loadtest.Options, stack *loadtest.Stack, so loadtest.StackOptions,
 	o.SimURL = stack.Sim.URL
 	fmt.Fprintf(stdout, "server: %s (pid %d), db %s, redis %s; simulator %s (pid %d); bare gin route %s (pid %d)\n",
 		o.Server.URL, o.Server.PID, orDefault(so.DB, "sqlite"), orDefault(so.Redis, "none"), o.SimURL, stack.Sim.PID, o.Bare.URL, o.Bare.PID)
+}
+
+// profilesFor is what --profile asks for: nil without it.
+func profilesFor(f benchFlags, stack *loadtest.Stack, stdout io.Writer) (*loadtest.Profiles, error) {
+	if f.profile == "" {
+		return nil, nil
+	}
+	if err := os.MkdirAll(f.profile, 0o755); err != nil {
+		return nil, err
+	}
+	p := &loadtest.Profiles{DebugURL: orDefault(strings.TrimRight(f.debugURL, "/"), stack.DebugURL), Dir: f.profile}
+	fmt.Fprintf(stdout, "CPU profiles of the server from %s into %s\n", p.DebugURL, p.Dir)
+	return p, nil
 }
 
 // useSeed points the bench at a seeded data directory: its database and

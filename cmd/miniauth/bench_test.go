@@ -186,3 +186,32 @@ func TestBenchCommandAgainstRunningNode(t *testing.T) {
 		t.Error("an unknown scenario must be refused")
 	}
 }
+
+// --profile starts the server with its debug listener and writes a CPU
+// profile of the server over each measured span of its scenarios; the bare
+// route, another process, gets none.
+func TestBenchProfilesTheServer(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "profiles")
+	report, j := runBench(t, "--scenarios", "bare,healthz", "--profile", dir)
+	checkScenarios(t, report, j, "bare", "healthz")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil || !bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
+			t.Errorf("%s is not a gzipped profile (%v)", e.Name(), err)
+		}
+	}
+	if strings.Join(names, " ") != "healthz-1.pprof healthz-2.pprof" {
+		t.Errorf("profiles written: %v", names)
+	}
+	var out, bad bytes.Buffer
+	err = run(context.Background(), []string{"bench", "--url", "http://127.0.0.1:1", "--profile", dir}, nil, &out, &bad)
+	if err == nil || !strings.Contains(bad.String(), "--debug-url") {
+		t.Errorf("--profile with --url and no --debug-url: %v, %q", err, bad.String())
+	}
+}

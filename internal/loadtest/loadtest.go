@@ -62,6 +62,9 @@ type Options struct {
 	// Mixed, when positive, runs that many mixed requests (verify, me,
 	// login, refresh) after the rounds, sampling the server's memory.
 	Mixed int
+	// Profiles, when set, profiles the server's CPU over each measured
+	// span of its scenarios (not the bare route's).
+	Profiles *Profiles
 }
 
 // Result is one scenario's figures in one round.
@@ -130,11 +133,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			if !o.wants(sc.name) || (sc.target.URL == "") {
 				continue
 			}
-			r, err := d.measure(ctx, sc)
+			r, err := d.measure(ctx, sc, round)
 			if err != nil {
 				return rep, err
 			}
-			r.Round = round
 			rep.Results = append(rep.Results, r)
 		}
 	}
@@ -176,7 +178,7 @@ type scenario struct {
 
 // measure runs sc.op from every worker: Warmup first (not counted), then
 // Duration, reading the target's CPU time at both ends of the measured span.
-func (d *driver) measure(ctx context.Context, sc scenario) (Result, error) {
+func (d *driver) measure(ctx context.Context, sc scenario, round int) (Result, error) {
 	t := &tally{latencies: make([][]time.Duration, len(d.workers))}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -188,6 +190,10 @@ func (d *driver) measure(ctx context.Context, sc scenario) (Result, error) {
 		cancel()
 		wg.Wait()
 		return Result{}, ctx.Err()
+	}
+	profiled := func() error { return nil }
+	if sc.target == d.o.Server {
+		profiled = d.o.Profiles.start(ctx, sc.name, round, d.o.Duration)
 	}
 	cpu0, cpuOK := CPUTime(sc.target.PID)
 	t.measuring.Store(true)
@@ -201,7 +207,11 @@ func (d *driver) measure(ctx context.Context, sc scenario) (Result, error) {
 	if ctx.Err() != nil {
 		return Result{}, ctx.Err()
 	}
+	if err := profiled(); err != nil {
+		return Result{}, err
+	}
 	r := t.result(sc.name, elapsed)
+	r.Round = round
 	if cpuOK && sc.target.PID != 0 && r.Requests > 0 {
 		r.CPUMicros = float64((cpu1 - cpu0).Microseconds()) / float64(r.Requests)
 	}

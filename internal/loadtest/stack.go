@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,9 @@ type StackOptions struct {
 	// or "jwt", with a key-encryption key made for the run.
 	TokenFormat string
 	ServerLog   io.Writer
+	// Debug starts the server with its debug listener (debug.addr) on a
+	// free loopback port: Stack.DebugURL.
+	Debug bool
 }
 
 // Stack is the bare gin route, the WeChat simulator and the miniauth
@@ -32,6 +36,7 @@ type StackOptions struct {
 // without the simulator's share of a login.
 type Stack struct {
 	Bare, Sim, Server *Process
+	DebugURL          string // the server's debug listener, with StackOptions.Debug
 }
 
 // StartStack starts the bare route, then (with o.Server) the simulator and
@@ -77,9 +82,28 @@ func StartStack(ctx context.Context, o StackOptions) (s *Stack, err error) {
 	if o.Redis != "" {
 		serverEnv = append(serverEnv, "MINIAUTH_REDIS_URL="+o.Redis)
 	}
+	if o.Debug {
+		addr, err := freeLoopbackAddr()
+		if err != nil {
+			return s, err
+		}
+		serverEnv = append(serverEnv, "MINIAUTH_DEBUG_ADDR="+addr)
+		s.DebugURL = "http://" + addr
+	}
 	s.Server, err = StartProcess(ctx, ProcessSpec{Path: o.Self, Args: []string{"serve"}, Env: serverEnv,
 		Banner: "miniauth listening on ", Stderr: o.ServerLog})
 	return s, err
+}
+
+// freeLoopbackAddr is a loopback address with a port free a moment ago,
+// for a child to listen on.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 // childEnv is the bench's environment without MINIAUTH_ variables, so that

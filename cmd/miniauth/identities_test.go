@@ -42,9 +42,20 @@ func testUnionIDJoins(t *testing.T, d *accountsDeployment) {
 	// later is kept and joins from then on.
 	p1, p2, v := "late-1-"+miniauth.NewID()[:8], "late-2-"+miniauth.NewID()[:8], "late-union-"+miniauth.NewID()[:8]
 	a := d.login(t, app1, p1, "", nil)
+	meOnLoginNode := func() map[string]any {
+		return call(t, "GET", d.nodes[0].URL+"/api/v1/me", a.AccessToken, nil).json(t)
+	}
+	if me := meOnLoginNode(); me["unionid"] != "" {
+		t.Fatalf("/me before the unionid: %v", me)
+	}
 	again := d.login(t, app1, p1, v, nil)
 	if *again.NewUser || again.User.ID != a.User.ID || again.User.UnionID != v {
 		t.Fatalf("unionid filled in: %+v", again.User)
+	}
+	// The node that saw the unionid filled in drops its cached account at
+	// once (the others within the profile TTL).
+	if me := meOnLoginNode(); me["unionid"] != v {
+		t.Errorf("/me on the login's node right after: unionid %v, want %s", me["unionid"], v)
 	}
 	joined := d.login(t, app3, p2, v, nil)
 	if *joined.NewUser || joined.User.ID != a.User.ID {

@@ -146,3 +146,15 @@ type SessionEvents interface {
 	// that the caller drops its whole cache. It returns when ctx ends.
 	SubscribeSessionChanged(ctx context.Context, changed func(sessionID string), reset func())
 }
+
+// CompleteEvents are SessionEvents that no change escapes: whatever another
+// node or process changes reaches this node as changed or reset, within a
+// delay of the implementation's own (the sqlite package's Changes, which
+// watch the file itself). Redis pub/sub is not complete: a node that stops
+// between its write and its publish tells no one, so with it the verify
+// cache still trusts a session only CacheTTL.
+type CompleteEvents interface {
+	SessionEvents
+	// SeesEveryChange only marks the type.
+	SeesEveryChange()
+}

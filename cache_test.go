@@ -193,3 +193,51 @@ func TestMeWithoutEventsTrustsAnAccountForCacheTTL(t *testing.T) {
 		})
 	}
 }
+
+// completeEvents are events that no change escapes (as SQLite's watch of
+// its file): the verify cache may then trust a session as long as an
+// account, but never past the touch interval.
+type completeEvents struct{ fakeEvents }
+
+func (*completeEvents) SeesEveryChange() {}
+
+func TestVerifyTrustsASessionLongerOnlyWithCompleteEvents(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		events    SessionEvents
+		cacheTTL  time.Duration
+		touch     time.Duration
+		cachedFor time.Duration
+	}{
+		{"no events", nil, DefaultCacheTTL, 0, DefaultCacheTTL},
+		{"events that may miss a change", &fakeEvents{}, DefaultCacheTTL, 0, DefaultCacheTTL},
+		{"complete events", &completeEvents{}, DefaultCacheTTL, 0, DefaultProfileTTL},
+		{"complete events, touched sooner", &completeEvents{}, DefaultCacheTTL, 3 * time.Second, 3 * time.Second},
+		{"complete events, cache off", &completeEvents{}, 0, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.svc = NewService(f.users, f.sessions, tc.events, f.wx, Options{CacheTTL: tc.cacheTTL, ProfileTTL: DefaultProfileTTL,
+				TouchInterval: tc.touch, RefreshReuseLeeway: DefaultRefreshReuseLeeway, Apps: []string{"wxapp"}, Now: f.clock.Now})
+			ctx := context.Background()
+			token := f.login(t, "o1").AccessToken
+			verify := func(wantLookups int) {
+				t.Helper()
+				if _, err := f.svc.Verify(ctx, token); err != nil {
+					t.Fatal(err)
+				}
+				if f.sessions.lookups != wantLookups {
+					t.Fatalf("%d store lookups, want %d", f.sessions.lookups, wantLookups)
+				}
+			}
+			base := f.sessions.lookups
+			verify(base + 1)
+			if tc.cachedFor > 0 {
+				f.clock.Add(tc.cachedFor - time.Millisecond)
+				verify(base + 1)
+				f.clock.Add(time.Millisecond)
+			}
+			verify(base + 2)
+		})
+	}
+}

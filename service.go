@@ -34,14 +34,16 @@ type Options struct {
 	// store again; 0 (or less) turns the verify cache off (the
 	// configuration's default is DefaultCacheTTL). It bounds how long a
 	// revocation on another node can go unseen when no SessionEvents carry
-	// it.
+	// it. With CompleteEvents a session is trusted as long as an account
+	// (ProfileTTL, but never past TouchInterval, so that a session in use
+	// is still touched).
 	CacheTTL time.Duration
 	// ProfileTTL is how long Me trusts an account read from the store when
 	// SessionEvents tell every node of every change to it (a change whose
 	// publish failed is seen within it); without events it is at most
-	// CacheTTL, which then bounds how late another node's change is seen. 0 (or less) turns the
-	// cache of accounts off (the configuration's default is
-	// DefaultProfileTTL).
+	// CacheTTL, which then bounds how late another node's change is seen.
+	// 0 (or less) turns the cache of accounts off (the configuration's
+	// default is DefaultProfileTTL).
 	ProfileTTL time.Duration
 	// CacheEntries bounds the verify cache (0: DefaultCacheEntries), and
 	// as many users are kept for /me and signed tokens' claims.
@@ -186,7 +188,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		boundary: opts.Boundary,
 		wechat:   wx,
 		opts:     opts,
-		cache:    newSessionCache(opts.CacheTTL, opts.CacheEntries),
+		cache:    newSessionCache(sessionTTL(opts, events), opts.CacheEntries),
 		profiles: newTTLCache[*User](profileTTL(opts, events), opts.CacheEntries),
 		throttle: newThrottle(opts.Failures, opts.Throttle, opts.Now, opts.Logger),
 		claims:   newClaimsCache(opts.CacheEntries),
@@ -202,6 +204,14 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 	s.touches = newTouches(s.sessions, opts.TouchQueue, opts.Now, opts.Logger)
 	s.users = &changeNotifyingUsers{UserStore: users, svc: s}
 	return s
+}
+
+// sessionTTL is how long verify trusts a session: see Options.CacheTTL.
+func sessionTTL(opts Options, events SessionEvents) time.Duration {
+	if _, complete := events.(CompleteEvents); complete && opts.CacheTTL > 0 {
+		return max(opts.CacheTTL, min(opts.ProfileTTL, opts.TouchInterval))
+	}
+	return opts.CacheTTL
 }
 
 // profileTTL is how long Me trusts an account: see Options.ProfileTTL.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -265,4 +266,40 @@ func TestClusterOnPostgresWithoutRedis(t *testing.T) {
 	if got := c.sim.Stats().TokensIssued; got != 1 {
 		t.Errorf("tokens issued: %d", got)
 	}
+}
+
+// Nodes on one SQLite file: each watches the file for the others' commits
+// (sqlite.Changes), and trusts its caches for profile_ttl while none come;
+// the others' revocations and changes still reach it within cache_ttl.
+func TestClusterOnOneSQLiteFile(t *testing.T) {
+	c := startCluster(t, 3, "MINIAUTH_DB_URL=sqlite://"+filepath.Join(t.TempDir(), "shared.db"))
+	a := c.login(t, 0, "")
+	c.verifiesEverywhere(t, a.AccessToken)
+	for _, n := range c.nodes { // every node now holds the account too
+		if r := call(t, "GET", n.URL+"/api/v1/me", a.AccessToken, nil); r.status != 200 {
+			t.Fatalf("me: %d %s", r.status, r.body)
+		}
+	}
+	if r := call(t, "PUT", c.nodes[1].URL+"/api/v1/me", a.AccessToken, map[string]any{"nickname": "小明"}); r.status != 200 {
+		t.Fatalf("PUT /me: %d %s", r.status, r.body)
+	}
+	took := eventually(t, 2*time.Second, "the nickname on every node", func() bool {
+		for _, n := range c.nodes {
+			if call(t, "GET", n.URL+"/api/v1/me", a.AccessToken, nil).json(t)["nickname"] != "小明" {
+				return false
+			}
+		}
+		return true
+	})
+	if took >= time.Second {
+		t.Errorf("the nickname took %v to reach every node", took)
+	}
+
+	b := decodeLogin(t, call(t, "POST", c.nodes[1].URL+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": a.RefreshToken}))
+	c.refusedEverywhere(t, a.AccessToken, "the access token replaced by a refresh")
+	c.verifiesEverywhere(t, b.AccessToken)
+	if r := call(t, "POST", c.nodes[2].URL+"/api/v1/auth/logout", b.AccessToken, nil); r.status != 204 {
+		t.Fatalf("logout: %d %s", r.status, r.body)
+	}
+	c.refusedEverywhere(t, b.AccessToken, "logout on one SQLite file")
 }

@@ -46,7 +46,7 @@ type stores struct {
 	users        miniauth.UserStore
 	sessions     miniauth.SessionStore
 	starter      miniauth.SessionStarter   // nil with Redis: users and sessions apart
-	events       miniauth.SessionEvents    // nil without Redis
+	events       miniauth.SessionEvents    // Redis's, SQLite's watch of its file, or nil
 	ledger       miniauth.SessionLedger    // nil without Redis: SQL sessions are their own truth
 	boundary     *miniauth.TrustBoundary   // nil without Redis
 	accessTokens miniauth.AccessTokenStore // in-process without Redis
@@ -86,6 +86,13 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger, reg
 	if cfg.Redis.URL == "" {
 		st.starter = dbDeadline.Starter(db.Starter())
 		st.description += ", sessions in the database"
+		// A SQLite file tells this node when anyone else wrote to it, so
+		// that the caches need not forget everything after cache_ttl in
+		// case someone did. Looking twice per cache_ttl, the node still
+		// sees another's revocation within it, scheduling delays included.
+		if file, ok := db.(*sqlite.DB); ok && cfg.Tokens.CacheTTL.Duration > 0 {
+			st.events = file.Changes(cfg.Tokens.CacheTTL.Duration/2, logger.With("component", "sqlite"))
+		}
 		return st, nil
 	}
 	redis.RouteDriverLogs(logger)

@@ -2,6 +2,7 @@ package miniauth
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,6 +21,10 @@ type sessionCache struct {
 	byToken   *lru[*Session]
 	bySession map[string]string // session id -> access token
 	gen       uint64            // counts drops: see put
+
+	// For /metrics: answers from the cache, tokens it did not hold (the
+	// store was asked), and times it was emptied whole.
+	hits, misses, resets atomic.Uint64
 }
 
 func newSessionCache(ttl time.Duration, maxEntries int) *sessionCache {
@@ -34,11 +39,18 @@ func newSessionCache(ttl time.Duration, maxEntries int) *sessionCache {
 
 func (c *sessionCache) get(token string, now time.Time) (*Session, bool) {
 	if c.ttl <= 0 {
+		c.misses.Add(1)
 		return nil, false
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.byToken.get(token, now)
+	s, ok := c.byToken.get(token, now)
+	c.mu.Unlock()
+	if ok {
+		c.hits.Add(1)
+	} else {
+		c.misses.Add(1)
+	}
+	return s, ok
 }
 
 // generation is taken before the store is asked for what will be put.
@@ -84,6 +96,7 @@ func (c *sessionCache) drop(sessionIDs ...string) {
 
 // reset forgets everything, for when change events may have been missed.
 func (c *sessionCache) reset() {
+	c.resets.Add(1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
@@ -96,4 +109,13 @@ func (c *sessionCache) sweep(now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.byToken.sweep(now)
+}
+
+// VerifyCacheStats counts, since the start, the verifies the cache answered
+// (hits), those that asked the store (misses, every one with the cache
+// off), and how often the cache was emptied whole because changes may
+// have been missed (resets: a Redis reconnect, another process's write to
+// the SQLite file).
+func (s *Service) VerifyCacheStats() (hits, misses, resets uint64) {
+	return s.cache.hits.Load(), s.cache.misses.Load(), s.cache.resets.Load()
 }

@@ -69,7 +69,8 @@ func (s *Server) adminUserLogins(c *gin.Context) {
 	c.JSON(http.StatusOK, page)
 }
 
-// registerEventMetrics counts the login events that were not recorded.
+// registerEventMetrics counts the login events and touches that were not
+// recorded, and the verify cache's answers.
 func registerEventMetrics(reg *prometheus.Registry, svc *miniauth.Service) {
 	if svc == nil {
 		return
@@ -82,4 +83,17 @@ func registerEventMetrics(reg *prometheus.Registry, svc *miniauth.Service) {
 		Name: "miniauth_session_touches_dropped_total",
 		Help: "Sessions' last-use times not written: the writer's queue was full, or the store refused their batch.",
 	}, func() float64 { return float64(svc.TouchesDropped()) }))
+	lookups := func(result string, count func() uint64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "miniauth_verify_cache_lookups_total",
+			Help:        "Access tokens looked up in this node's verify cache, by result: a miss asks the store.",
+			ConstLabels: prometheus.Labels{"result": result},
+		}, func() float64 { return float64(count()) }))
+	}
+	lookups("hit", func() uint64 { h, _, _ := svc.VerifyCacheStats(); return h })
+	lookups("miss", func() uint64 { _, m, _ := svc.VerifyCacheStats(); return m })
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "miniauth_verify_cache_resets_total",
+		Help: "Times this node emptied its caches because changes may have been missed: a Redis reconnect, or another process's write to the SQLite file.",
+	}, func() float64 { _, _, r := svc.VerifyCacheStats(); return float64(r) }))
 }

@@ -1,11 +1,14 @@
 package miniauth
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTokensAreRandomAndWellFormed(t *testing.T) {
@@ -30,6 +33,49 @@ func TestHashToken(t *testing.T) {
 	// sha256("abc")
 	if got := HashToken("abc"); got != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
 		t.Errorf("HashToken = %s", got)
+	}
+	// A token from before ids: still accepted, stored as its whole SHA-256.
+	legacy := "mat_" + strings.Repeat("A", 43)
+	if !wellFormed(legacy, accessTokenPrefix) {
+		t.Error("a token from before ids is refused")
+	}
+	if sum := sha256.Sum256([]byte(legacy)); HashToken(legacy) != hex.EncodeToString(sum[:]) {
+		t.Errorf("a token from before ids is stored as %s", HashToken(legacy))
+	}
+}
+
+// A token is stored as the time it was made, then most of its SHA-256: 64
+// hex characters that sort as the tokens were made, so that the stores'
+// indexes of them grow at one end. The secret bits appear only through the
+// hash.
+func TestStoredTokensSortByTime(t *testing.T) {
+	tok := newToken(refreshTokenPrefix)
+	raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, refreshTokenPrefix))
+	if len(raw) != tokenTimeBytes+tokenSecretBytes {
+		t.Fatalf("a token of %d bytes", len(raw))
+	}
+	sum := sha256.Sum256([]byte(tok))
+	want := hex.EncodeToString(raw[:tokenTimeBytes]) + hex.EncodeToString(sum[:32-tokenTimeBytes])
+	if got := HashToken(tok); got != want {
+		t.Fatalf("stored as %s, want %s", got, want)
+	}
+	if secret := hex.EncodeToString(raw[tokenTimeBytes:]); strings.Contains(HashToken(tok), secret[:16]) {
+		t.Fatal("the stored form shows the secret bits")
+	}
+	prev := HashToken(newToken(accessTokenPrefix))
+	for range 5 {
+		time.Sleep(2 * time.Millisecond)
+		next := HashToken(newToken(accessTokenPrefix))
+		if len(next) != 64 || next <= prev {
+			t.Fatalf("a later token is stored as %s, not after %s", next, prev)
+		}
+		prev = next
+	}
+	// Not ours: a wrong length, or no prefix's underscore.
+	for _, s := range []string{tok[:len(tok)-1], "mat:" + tok[4:]} {
+		if _, ok := tokenTime(s); ok {
+			t.Errorf("%q taken for a token that begins with its time", s)
+		}
 	}
 }
 

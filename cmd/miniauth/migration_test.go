@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,9 +14,12 @@ import (
 	"github.com/miniauth/miniauth/internal/migratetest"
 	"github.com/miniauth/miniauth/internal/testserver"
 	"github.com/miniauth/miniauth/redis"
+	"github.com/miniauth/miniauth/sqlite"
 	"github.com/miniauth/miniauth/wxsim"
 )
 
+// tokenLike makes a token of the form from before tokens began with their
+// time: 256 random bits alone, stored as their whole SHA-256.
 func tokenLike(prefix string) string {
 	var b [32]byte
 	rand.Read(b[:])
@@ -82,5 +86,50 @@ func TestRedisSessionsSurviveTheIdentitiesMigration(t *testing.T) {
 	again := decodeLogin(t, call(t, "POST", n.URL+"/api/v1/auth/login", "", map[string]string{"code": code}))
 	if *again.NewUser || again.User.ID != userID {
 		t.Fatalf("login after the migration: new_user %v, %+v", *again.NewUser, again.User)
+	}
+}
+
+// A session whose tokens are of the old form (256 random bits alone, from
+// before tokens began with their time) keeps working: verify and /me
+// accept its access token, its refresh token rotates to tokens of the new
+// form, and after that the old ones are refused.
+func TestTokensOfTheOldFormStillWork(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "miniauth.db")
+	n := startTestNode(t, "MINIAUTH_DB_URL=sqlite://"+path)
+	user := n.login(t, "").User
+	old, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	access, refresh := tokenLike("mat_"), tokenLike("mrt_")
+	now := time.Now()
+	if err := old.CreateSession(ctx, &miniauth.Session{
+		ID: miniauth.NewID(), UserID: user.ID, AppID: wxsim.DevAppID, OpenID: user.OpenID, SessionKey: "k",
+		AccessHash: miniauth.HashToken(access), RefreshHash: miniauth.HashToken(refresh),
+		CreatedAt: now, LastUsedAt: now, IssuedAt: now,
+		AccessExpiresAt: now.Add(time.Hour), RefreshExpiresAt: now.Add(24 * time.Hour),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if v := call(t, "GET", n.URL+"/api/v1/auth/verify", access, nil); v.status != 200 || v.header.Get("X-User-Id") != user.ID {
+		t.Fatalf("verify: %d %s", v.status, v.body)
+	}
+	if me := call(t, "GET", n.URL+"/api/v1/me", access, nil); me.status != 200 {
+		t.Fatalf("/me: %d %s", me.status, me.body)
+	}
+	r := decodeLogin(t, call(t, "POST", n.URL+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": refresh}))
+	if len(r.AccessToken) != len(r.RefreshToken) || len(r.AccessToken) == len(access) {
+		t.Errorf("the refresh handed out tokens of %d and %d characters", len(r.AccessToken), len(r.RefreshToken))
+	}
+	if v := call(t, "GET", n.URL+"/api/v1/auth/verify", r.AccessToken, nil); v.status != 200 {
+		t.Fatalf("the new access token: %d %s", v.status, v.body)
+	}
+	if v := call(t, "GET", n.URL+"/api/v1/auth/verify", access, nil); v.status != 401 {
+		t.Errorf("the replaced access token: %d", v.status)
+	}
+	if v := call(t, "POST", n.URL+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": refresh}); v.status != 401 {
+		t.Errorf("the replaced refresh token: %d", v.status)
 	}
 }

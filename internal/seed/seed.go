@@ -24,10 +24,7 @@ import (
 const (
 	DefaultBatch         = 50_000 // rows per transaction
 	DefaultSessionTTL    = 30 * 24 * time.Hour
-	DefaultCreateWorkers = 16     // concurrent CreateSession calls for stores without batches (below go-redis's pool of 10 per CPU)
-	accessTokenPrefix    = "mat_" // as miniauth's tokens, so that verify finds them well formed
-	refreshTokenPrefix   = "mrt_"
-	tokenRandomBytes     = 32
+	DefaultCreateWorkers = 16 // concurrent CreateSession calls for stores without batches (below go-redis's pool of 10 per CPU)
 )
 
 // UserInserter writes a batch of new users (sqlstore.Store.InsertUsers).
@@ -202,7 +199,7 @@ func (o Options) FirstSessionAt() time.Time {
 func (g *generator) session(i int) (*miniauth.Session, string) {
 	u := i % g.o.Users
 	at := g.o.Now.Add(time.Duration(i-g.o.Sessions) * time.Millisecond)
-	access, refresh := newToken(accessTokenPrefix), newToken(refreshTokenPrefix)
+	access, refresh := miniauth.NewTokenPair()
 	var key [16]byte
 	rand.Read(key[:])
 	return &miniauth.Session{
@@ -238,13 +235,6 @@ func (g *generator) progress(what string, done, total int) {
 	if g.o.Progress != nil {
 		g.o.Progress(what, done, total)
 	}
-}
-
-// newToken is a token in miniauth's format: a prefix and 256 random bits.
-func newToken(prefix string) string {
-	var b [tokenRandomBytes]byte
-	rand.Read(b[:])
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // Concurrent turns a session store without batches (Redis) into a

@@ -77,8 +77,16 @@ func looksSigned(token string) bool {
 // jtiHash is what a session stores as the access hash of a signed token.
 // The prefix keeps it apart from the hash of any opaque token, so that a
 // jti (which is not secret: anyone holding the JWT reads it) is never
-// accepted as a bearer token by itself.
-func jtiHash(jti string) string { return HashToken("jti:" + jti) }
+// accepted as a bearer token by itself. A jti begins with its time, as
+// opaque tokens do, and "jti_" makes HashToken keep it in that order; a jti
+// from before that (256 bits alone, shorter) keeps the hash it was stored
+// under.
+func jtiHash(jti string) string {
+	if len(jti) == tokenLength-len(accessTokenPrefix) {
+		return HashToken("jti_" + jti)
+	}
+	return HashToken("jti:" + jti)
+}
 
 // signAccess turns the pending access token of t into a signed one for
 // session, when tokens are signed.

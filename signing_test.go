@@ -2,7 +2,9 @@ package miniauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -174,5 +176,24 @@ func TestASignatureIsCheckedOnceWhileTheSessionIsAskedAgain(t *testing.T) {
 	}
 	if _, err := f.svc.Verify(ctx, res.AccessToken); ErrorCode(err) != EUnauthorized {
 		t.Errorf("a revoked session must be refused although its signature is remembered: %v", err)
+	}
+}
+
+// A jti begins with its time, so the hashes sessions store for signed
+// tokens sort as they were made, as opaque ones do; a jti from before that
+// keeps its old hash, and no jti hashes as an opaque token would.
+func TestJTIHashesSortByTime(t *testing.T) {
+	first := newToken("")
+	time.Sleep(2 * time.Millisecond)
+	second := newToken("")
+	if a, b := jtiHash(first), jtiHash(second); len(a) != 64 || a >= b || a[:12] != HashToken("mat_" + first)[:12] {
+		t.Errorf("jti hashes %s then %s: not in the order made", a, b)
+	}
+	if jtiHash(first) == HashToken("mat_"+first) || jtiHash(first) == HashToken(first) {
+		t.Error("a jti hashes as an opaque token")
+	}
+	old := strings.Repeat("A", 43) // 256 bits alone
+	if sum := sha256.Sum256([]byte("jti:" + old)); jtiHash(old) != hex.EncodeToString(sum[:]) {
+		t.Errorf("a jti from before times hashes as %s", jtiHash(old))
 	}
 }

@@ -151,7 +151,9 @@ type Tokens struct {
 	RefreshTTL Duration `toml:"refresh_ttl"`
 	CacheTTL   Duration `toml:"cache_ttl"` // how long verify trusts a session without asking the store
 	// ProfileTTL is how long /me trusts an account when Redis carries every
-	// change to every node; without Redis, at most CacheTTL.
+	// change to every node, or the SQLite file tells of every other
+	// process's write (then verify trusts a session as long, at most
+	// TouchInterval); on PostgreSQL or MySQL alone, at most CacheTTL.
 	ProfileTTL Duration `toml:"profile_ttl"`
 	// CacheEntries bounds the verify cache (and as many users for /me);
 	// TouchQueue the sessions whose last use waits to be written.

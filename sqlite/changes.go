@@ -34,13 +34,15 @@ var _ miniauth.CompleteEvents = (*Changes)(nil)
 
 // Changes returns the watch of the file for other processes' writes, read
 // every interval (at least a millisecond): a write is seen at most that
-// long after its commit, scheduling delays apart.
+// long after its commit, scheduling delays apart. A look that takes longer
+// than the interval (the writer's connection busy, say waiting for another
+// process's lock) counts as failed, so that the bound holds then too.
 func (db *DB) Changes(every time.Duration, logger *slog.Logger) *Changes {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	every = max(every, time.Millisecond)
-	return &Changes{w: db.w, every: every, timeout: max(every, time.Second), log: logger}
+	return &Changes{w: db.w, every: every, timeout: every, log: logger}
 }
 
 // PublishSessionChanged does nothing: this node's caches have dropped the

@@ -125,3 +125,30 @@ func TestChangesResetWithinTheInterval(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// A look that cannot finish within the interval, the writer's connection
+// being held, counts as a change: the node must not trust its caches
+// longer than the interval because the look was slow.
+func TestChangesCountASlowLookAsAChange(t *testing.T) {
+	ctx := context.Background()
+	db := openFile(t, filepath.Join(t.TempDir(), "w.db"), time.Hour)
+	c := db.Changes(50*time.Millisecond, nil)
+	c.poll(ctx)
+	held, err := db.w.Conn(ctx) // the writer's one connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	changed := c.poll(ctx)
+	took := time.Since(start)
+	held.Close()
+	if !changed {
+		t.Error("a look that could not get the writer's connection reported no change")
+	}
+	if took > 500*time.Millisecond {
+		t.Errorf("the look waited %v for the connection, past its 50ms interval", took)
+	}
+	if !c.poll(ctx) || c.poll(ctx) {
+		t.Error("after a slow look: want one change, then none")
+	}
+}

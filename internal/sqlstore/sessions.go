@@ -83,7 +83,8 @@ func (s *Store) sessionArgs(x *miniauth.Session) []any {
 
 // StartSession: see miniauth.SessionStarter. A new account's session goes
 // into the transaction that creates the account; a returning user's is
-// CreateSession's own write.
+// CreateSession's own write, or, where writes are batched, in the same
+// transaction too (see findOrCreate).
 func (s *Store) StartSession(ctx context.Context, id miniauth.Identity, newUser *miniauth.User, x *miniauth.Session) (*miniauth.User, bool, error) {
 	if err := checkNewSession(x); err != nil {
 		return nil, false, err
@@ -94,6 +95,22 @@ func (s *Store) StartSession(ctx context.Context, id miniauth.Identity, newUser 
 	}
 	x.UserID = u.ID
 	return u, created, s.CreateSession(ctx, x)
+}
+
+// insertSession stores x in tx; unless the user is disabled when
+// ofEnabled. It answers whether it stored x.
+func (tx *Tx) insertSession(x *miniauth.Session, ofEnabled bool) (bool, error) {
+	args := tx.s.sessionArgs(x)
+	if !ofEnabled {
+		_, err := tx.exec(qInsertSession, args...)
+		return err == nil, err
+	}
+	res, err := tx.exec(tx.s.qInsertSessionOfEnabled(), append(append([]any{x.UserID}, args...), true)...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 var errUserDisabled = miniauth.Errorf(miniauth.EUserBlocked, "this account is disabled")

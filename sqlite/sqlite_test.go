@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -173,4 +174,49 @@ func BenchmarkVerify(b *testing.B) {
 
 func benchIdentity(openid string) miniauth.Identity {
 	return miniauth.Identity{Platform: miniauth.PlatformWeixin, AppID: "wxbench", OpenID: openid}
+}
+
+// The indexes on phone, nickname and unionid leave ” out (a first login
+// then writes none of them); the console's searches name "<> ”" so that
+// SQLite still uses them. The queries are the shapes sqlstore sends.
+func TestSearchesUseThePartialIndexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan.db")
+	db, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for query, index := range map[string]string{
+		`SELECT id FROM users WHERE phone = ? AND phone <> ''`:                                          "users_phone",
+		`SELECT 1 FROM users WHERE nickname >= ? AND nickname < ? AND nickname <> ''`:                   "users_nickname",
+		`SELECT user_id FROM identities WHERE platform = ? AND unionid = ? AND unionid <> '' LIMIT 1`:   "identities_union",
+		`SELECT 1 FROM identities WHERE platform = ? AND unionid = ? AND unionid <> '' AND user_id = ?`: "identities_union",
+	} {
+		var plan string
+		rows, err := raw.Query("EXPLAIN QUERY PLAN "+query, "x", "y", "z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan += detail + "; "
+		}
+		rows.Close()
+		if !strings.Contains(plan, "INDEX "+index+" ") {
+			t.Errorf("%s: plan %q, want %s", query, plan, index)
+		}
+	}
+	var partial int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM pragma_index_list('users') WHERE name IN ('users_phone', 'users_nickname') AND partial`).Scan(&partial); err != nil || partial != 2 {
+		t.Fatalf("partial indexes on users: %d, %v", partial, err)
+	}
 }

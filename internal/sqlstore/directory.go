@@ -69,7 +69,7 @@ func (s *Store) withIdentities(ctx context.Context, users []*miniauth.User) ([]*
 // common prefix within a few hundred rows.
 const commonPrefix = 1000
 
-const qCountNicknamePrefix = `SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE nickname%[1]s >= ? AND nickname%[1]s < ? LIMIT %[2]d) m`
+const qCountNicknamePrefix = `SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE nickname%[1]s >= ? AND nickname%[1]s < ? AND nickname <> '' LIMIT %[2]d) m`
 
 func (s *Store) searchNickname(ctx context.Context, q miniauth.UserQuery, limit int) ([]*miniauth.User, error) {
 	c := s.d.ByteOrder
@@ -82,7 +82,7 @@ func (s *Store) searchNickname(ctx context.Context, q miniauth.UserQuery, limit 
 	if n > commonPrefix {
 		col = s.d.NotIndexed(`nickname`) + c
 	}
-	return s.searchPage(ctx, col+` >= ? AND `+col+` < ?`, []any{lo, hi}, q, limit)
+	return s.searchPage(ctx, col+` >= ? AND `+col+` < ? AND nickname <> ''`, []any{lo, hi}, q, limit)
 }
 
 // searchPage runs one page of a search: match (with its args) and q's filters.

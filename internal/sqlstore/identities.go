@@ -30,13 +30,13 @@ const (
 	qFillUnionID = `UPDATE identities SET unionid = ? WHERE platform = ? AND app_id = ? AND openid = ? AND unionid = ''`
 	// An identity already holding the unionid (one filled in after the
 	// claim was released elsewhere) names the account to claim it for.
-	qUnionHolder    = `SELECT user_id FROM identities WHERE platform = ? AND unionid = ? ORDER BY created_at LIMIT 1`
+	qUnionHolder    = `SELECT user_id FROM identities WHERE platform = ? AND unionid = ? AND unionid <> '' ORDER BY created_at LIMIT 1`
 	qUnionOwner     = `SELECT user_id FROM identity_unions WHERE platform = ? AND unionid = ?`
 	qRepointUnion   = `UPDATE identity_unions SET user_id = ? WHERE platform = ? AND unionid = ? AND user_id = ?`
 	qDeleteIdentity = `DELETE FROM identities WHERE platform = ? AND app_id = ? AND openid = ? AND user_id = ?`
 	// The claim goes when its account keeps no identity with the unionid.
 	qReleaseUnion = `DELETE FROM identity_unions WHERE platform = ? AND unionid = ? AND user_id = ?
-		AND NOT EXISTS (SELECT 1 FROM identities WHERE platform = ? AND unionid = ? AND user_id = ?)`
+		AND NOT EXISTS (SELECT 1 FROM identities WHERE platform = ? AND unionid = ? AND unionid <> '' AND user_id = ?)`
 	qLockUser = `SELECT id FROM users WHERE id = ?`
 )
 

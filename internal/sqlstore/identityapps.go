@@ -42,7 +42,7 @@ func (s *Store) identityApps(ctx context.Context) ([]identityApp, error) {
 // phone, an openid in any app or a unionid in any platform: a UNION of
 // lookups that each follow a key.
 func exactMatch(text string, apps []identityApp) (string, []any) {
-	parts := []string{`SELECT id FROM users WHERE id = ?`, `SELECT id FROM users WHERE phone = ?`}
+	parts := []string{`SELECT id FROM users WHERE id = ?`, `SELECT id FROM users WHERE phone = ? AND phone <> ''`}
 	args := []any{text, text}
 	seen := map[string]bool{}
 	for _, a := range apps {
@@ -50,7 +50,7 @@ func exactMatch(text string, apps []identityApp) (string, []any) {
 		args = append(args, a.platform, a.appID, text)
 		if !seen[a.platform] {
 			seen[a.platform] = true
-			parts = append(parts, `SELECT user_id FROM identities WHERE platform = ? AND unionid = ?`)
+			parts = append(parts, `SELECT user_id FROM identities WHERE platform = ? AND unionid = ? AND unionid <> ''`)
 			args = append(args, a.platform, text)
 		}
 	}

@@ -107,7 +107,7 @@ func TestBenchOwnServer(t *testing.T) {
 func TestSeedSQLiteThenBench(t *testing.T) {
 	dir := t.TempDir()
 	seedData(t, dir, "--users", "5000", "--sessions", "2000")
-	report, j := runBench(t, "--data", dir, "--scenarios", "bare,healthz,verify,me,login")
+	report, j := runBench(t, "--data", dir, "--scenarios", "bare,healthz,verify,me,login,relogin")
 	if j.Tokens != 2000 {
 		t.Errorf("bench used %d tokens, want the 2000 seeded", j.Tokens)
 	}
@@ -141,7 +141,7 @@ func TestSeedPostgresRedisThenBench(t *testing.T) {
 	if earliest := m.ExpiresAt.Add(-seed.DefaultSessionTTL - 2*time.Second); !firstSeen.Before(earliest) {
 		t.Errorf("Redis first seen at %v, not before the earliest session (%v)", firstSeen, earliest)
 	}
-	report, j := runBench(t, "--data", dir, "--scenarios", "bare,healthz,verify,me,login")
+	report, j := runBench(t, "--data", dir, "--scenarios", "bare,healthz,verify,me,login,relogin")
 	checkScenarios(t, report, j, loadtest.Scenarios...)
 }
 

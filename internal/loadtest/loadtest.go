@@ -4,7 +4,7 @@
 // measured beside it in the same run. It backs `miniauth bench`.
 //
 // Scenarios run in interleaved rounds (bare, healthz, verify, me, login,
-// then again), so that the machine's drift touches them all alike; ratios
+// relogin, then again), so that the machine's drift touches them all alike; ratios
 // are taken within a round and reported as medians over the rounds.
 package loadtest
 
@@ -57,7 +57,7 @@ type Options struct {
 	// state.
 	SessionsAfter time.Duration
 	// Scenarios picks which to run, in this order: bare, healthz, verify,
-	// me, login. Empty: all.
+	// me, login (a new user), relogin (a returning one). Empty: all.
 	Scenarios []string
 	// Mixed, when positive, runs that many mixed requests (verify, me,
 	// login, refresh) after the rounds, sampling the server's memory.
@@ -128,6 +128,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	rep.Tokens = len(d.tokens)
+	if o.wants(ScenarioRelogin) {
+		if err := d.prepareReturningUsers(ctx); err != nil {
+			return nil, err
+		}
+	}
 	for round := 1; round <= o.Rounds; round++ {
 		for _, sc := range d.scenarios() {
 			if !o.wants(sc.name) || (sc.target.URL == "") {

@@ -21,16 +21,22 @@ const (
 	ScenarioVerify  = "verify"
 	ScenarioMe      = "me"
 	ScenarioLogin   = "login"
+	ScenarioRelogin = "relogin"
 )
 
 // Scenarios lists every scenario in round order.
-var Scenarios = []string{ScenarioBare, ScenarioHealthz, ScenarioVerify, ScenarioMe, ScenarioLogin}
+var Scenarios = []string{ScenarioBare, ScenarioHealthz, ScenarioVerify, ScenarioMe, ScenarioLogin, ScenarioRelogin}
+
+// returningUsers is how many users the bench logs in first for relogin to
+// log in again, when verify and me made none.
+const returningUsers = 1000
 
 // driver holds the workers and the prebuilt requests of a run.
 type driver struct {
 	o       Options
 	workers []*worker
 	tokens  []string
+	openIDs []string // of users the bench logged in: relogin's
 
 	bareRequest, healthzRequest, mintRequest []byte
 }
@@ -101,6 +107,9 @@ func (d *driver) scenarios() []scenario {
 			_, err := d.login(ctx, w)
 			return err
 		}},
+		{ScenarioRelogin, d.o.Server, func(ctx context.Context, w *worker) error {
+			return d.relogin(ctx, w)
+		}},
 	}
 }
 
@@ -129,18 +138,35 @@ type tokenPair struct {
 }
 
 // login mints a code from the simulator, as wx.login() on the phone, then
-// logs in with it. Only the login is timed: minting stands for the phone.
+// logs in with it: a new user. Only the login is timed: minting stands for
+// the phone.
 func (d *driver) login(ctx context.Context, w *worker) (tokenPair, error) {
-	body, err := w.sim.do(ctx, d.mintRequest, http.StatusOK)
+	tp, _, err := d.loginWith(ctx, w, d.mintRequest)
+	return tp, err
+}
+
+// relogin logs in again one of the users the bench made, drawn uniformly:
+// a returning user, the login a service sees most.
+func (d *driver) relogin(ctx context.Context, w *worker) error {
+	mint, _ := json.Marshal(map[string]string{"appid": d.o.AppID, "openid": d.openIDs[w.rng.IntN(len(d.openIDs))]})
+	_, _, err := d.loginWith(ctx, w, w.sim.request(http.MethodPost, simPath(d.o.SimURL, "/_sim/login-code"), "", mint))
+	return err
+}
+
+// loginWith mints a code with the simulator request mint, then logs in with
+// it; it answers the tokens and the code's openid.
+func (d *driver) loginWith(ctx context.Context, w *worker, mint []byte) (tokenPair, string, error) {
+	body, err := w.sim.do(ctx, mint, http.StatusOK)
 	if err != nil {
-		return tokenPair{}, wrapf(err, "minting a code")
+		return tokenPair{}, "", wrapf(err, "minting a code")
 	}
-	var minted struct{ Code string }
+	var minted struct{ Code, OpenID string }
 	if err := json.Unmarshal(body, &minted); err != nil || minted.Code == "" {
-		return tokenPair{}, fmt.Errorf("minting a code: unexpected answer %q", body)
+		return tokenPair{}, "", fmt.Errorf("minting a code: unexpected answer %q", body)
 	}
 	w.start = time.Now()
-	return d.post(ctx, w, "/api/v1/auth/login", map[string]string{"code": minted.Code})
+	tp, err := d.post(ctx, w, "/api/v1/auth/login", map[string]string{"code": minted.Code})
+	return tp, minted.OpenID, err
 }
 
 // refresh rotates the worker's own session, logging in first if it has none.
@@ -178,32 +204,54 @@ func (d *driver) prepareTokens(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	tokens := make([]string, d.o.Sessions)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, len(d.workers))
-	for i, w := range d.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				n := int(next.Add(1)) - 1
-				if n >= len(tokens) || ctx.Err() != nil {
-					return
-				}
-				tp, err := d.login(ctx, w)
-				if err != nil {
-					errs[i] = err
-					return
-				}
-				tokens[n] = tp.AccessToken
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	tokens, err := d.logInMany(ctx, d.o.Sessions)
+	if err != nil {
 		return wrapf(err, "preparing %d sessions", d.o.Sessions)
 	}
 	d.tokens = tokens
 	return nil
+}
+
+// prepareReturningUsers makes the users relogin draws from, unless
+// prepareTokens made some.
+func (d *driver) prepareReturningUsers(ctx context.Context) error {
+	if len(d.openIDs) > 0 {
+		return nil
+	}
+	if _, err := d.logInMany(ctx, returningUsers); err != nil {
+		return wrapf(err, "preparing %d returning users", returningUsers)
+	}
+	return nil
+}
+
+// logInMany logs n new users in with every worker, and answers their
+// access tokens; their openids join d.openIDs.
+func (d *driver) logInMany(ctx context.Context, n int) ([]string, error) {
+	tokens := make([]string, n)
+	openIDs := make([]string, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, len(d.workers))
+	for i, w := range d.workers {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= n || ctx.Err() != nil {
+					return
+				}
+				tp, openID, err := d.loginWith(ctx, w, d.mintRequest)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				tokens[k], openIDs[k] = tp.AccessToken, openID
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	d.openIDs = append(d.openIDs, openIDs...)
+	return tokens, nil
 }

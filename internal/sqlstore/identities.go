@@ -53,7 +53,7 @@ func (s *Store) qClaimUnion() string {
 func (s *Store) identityStatements() (writes, reads []string) {
 	writes = []string{qIdentity + s.d.ForUpdate, qUserIdentities, qFillUnionID, qUnionHolder,
 		qUnionOwner + s.d.ForUpdate, qRepointUnion, qDeleteIdentity, qReleaseUnion, qLockUser + s.d.ForUpdate,
-		s.qInsertIdentity(), s.qClaimUnion(), qInsertUser}
+		s.qInsertIdentity(), s.qClaimUnion(), qInsertUser, qUserWithIdentities}
 	reads = []string{qIdentity}
 	return writes, reads
 }
@@ -86,10 +86,11 @@ func (s *Store) FindOrCreateByIdentity(ctx context.Context, id miniauth.Identity
 //
 // Where writes are batched (SQLite), a login goes straight to the writer,
 // which also stores a returning user's session unless the user is
-// disabled: the writer's page cache outlives its own commits, while every
-// commit empties the readers', so a read before the write cost a first
-// login about a tenth of its CPU in index pages read again, and a
-// returning one a read and a second wait for the writer.
+// disabled, and reads the account: the writer's page cache outlives its
+// own commits, while every commit empties the readers', so reads before
+// the write cost a first login about a tenth of its CPU in index pages
+// read again, and a returning one two reads and a second wait for the
+// writer.
 func (s *Store) findOrCreate(ctx context.Context, id miniauth.Identity, newUser *miniauth.User, session *miniauth.Session) (u *miniauth.User, created, stored bool, err error) {
 	if id.Platform == "" || id.AppID == "" || id.OpenID == "" || newUser.ID == "" {
 		return nil, false, false, miniauth.Errorf(miniauth.EInvalidRequest, "an identity needs a platform, an app id and an openid; a new user an id")
@@ -109,12 +110,16 @@ func (s *Store) findOrCreate(ctx context.Context, id miniauth.Identity, newUser 
 	err = s.inTx(ctx, "find or create user", func(tx *Tx) error {
 		var err error
 		owner, created, err = tx.findOrCreateByIdentity(id, newUser)
-		stored = false
+		u, stored = nil, false
 		if err != nil || session == nil || !(created || writerFirst) {
 			return err
 		}
 		session.UserID = owner.UserID
-		stored, err = tx.insertSession(session, !created)
+		if stored, err = tx.insertSession(session, !created); err != nil || created {
+			return err
+		}
+		// One writer: what the transaction reads is current.
+		u, err = loadUser(tx, owner.UserID, &owner.Identity)
 		return err
 	})
 	if err != nil {
@@ -122,6 +127,9 @@ func (s *Store) findOrCreate(ctx context.Context, id miniauth.Identity, newUser 
 	}
 	if created {
 		return createdUser(newUser, owner.Identity), true, stored, nil
+	}
+	if u != nil {
+		return u, false, stored, nil
 	}
 	// Read after the commit: MySQL's plain reads inside the transaction
 	// would see its snapshot, older than the account another login made

@@ -57,6 +57,25 @@ func TestSessionStarter(t *testing.T, open func(t *testing.T) UserSessionStores)
 			t.Errorf("created %v, user %s, want %s", created, joined.ID, u.ID)
 		}
 		stored(t, s, u.ID)
+		t.Run("returning", func(t *testing.T) {
+			back, created, s := start(t, wx("app2", "starter-u2", "starter-union"))
+			if created || back.ID != u.ID || back.UnionID != "starter-union" {
+				t.Errorf("created %v, user %s (unionid %q), want %s", created, back.ID, back.UnionID, u.ID)
+			}
+			stored(t, s, u.ID)
+		})
+	})
+	t.Run("a unionid reported later is kept", func(t *testing.T) {
+		u, _, _ := start(t, wx("app1", "starter-late", ""))
+		back, created, s := start(t, wx("app1", "starter-late", "starter-late-union"))
+		if created || back.ID != u.ID || back.UnionID != "starter-late-union" {
+			t.Errorf("created %v, user %s (unionid %q), want %s", created, back.ID, back.UnionID, u.ID)
+		}
+		stored(t, s, u.ID)
+		joined, created, _ := start(t, wx("app2", "starter-late-2", "starter-late-union"))
+		if created || joined.ID != u.ID {
+			t.Errorf("a new identity with that unionid: created %v, user %s, want %s", created, joined.ID, u.ID)
+		}
 	})
 	t.Run("a disabled user gets no session", func(t *testing.T) {
 		u, _, _ := start(t, wx("app1", "starter-disabled", ""))

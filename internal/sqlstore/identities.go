@@ -109,8 +109,14 @@ func (s *Store) findOrCreate(ctx context.Context, id miniauth.Identity, newUser 
 	var owner *storedIdentity
 	err = s.inTx(ctx, "find or create user", func(tx *Tx) error {
 		var err error
-		owner, created, err = tx.findOrCreateByIdentity(id, newUser)
-		u, stored = nil, false
+		owner, created, u, stored = nil, false, nil, false
+		if writerFirst && id.UnionID != "" {
+			// A returning identity that holds its unionid claims nothing.
+			owner, err = tx.identityWithUnion(id)
+		}
+		if owner == nil && err == nil {
+			owner, created, err = tx.findOrCreateByIdentity(id, newUser)
+		}
 		if err != nil || session == nil || !(created || writerFirst) {
 			return err
 		}
@@ -136,6 +142,19 @@ func (s *Store) findOrCreate(ctx context.Context, id miniauth.Identity, newUser 
 	// while this one waited for the claim.
 	u, err = loadUser(s.reads(ctx), owner.UserID, &owner.Identity)
 	return u, false, stored, s.wrap("find user", err)
+}
+
+// identityWithUnion is the stored identity id when it holds a unionid,
+// else nil.
+func (tx *Tx) identityWithUnion(id miniauth.Identity) (*storedIdentity, error) {
+	got, err := scanIdentity(tx.queryRow(qIdentity+tx.s.d.ForUpdate, id.Platform, id.AppID, id.OpenID))
+	switch {
+	case isNoRows(err):
+		return nil, nil
+	case err != nil || got.UnionID == "":
+		return nil, err
+	}
+	return got, nil
 }
 
 // findOrCreateByIdentity stores the identity if it is new, and returns it

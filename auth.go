@@ -192,6 +192,19 @@ func (s *Service) liveUser(ctx context.Context, userID, sessionID string) (*User
 	return user, nil
 }
 
+// stillEnabled reads the user's flag again, and revokes the session and
+// answers EUserBlocked when the user is disabled.
+func (s *Service) stillEnabled(ctx context.Context, userID, sessionID string) error {
+	disabled, err := s.users.UserDisabled(ctx, userID)
+	if err != nil || !disabled {
+		return err
+	}
+	if err := s.revoke(ctx, sessionID); err != nil {
+		return err
+	}
+	return errBlocked
+}
+
 // Verify returns the live session of an access token, opaque or signed.
 // It is the hot path: a recently seen token is answered from memory, and
 // only a token that passed every check before is ever in the cache (which

@@ -153,6 +153,10 @@ func (u deadlineUsers) UserByID(ctx context.Context, id string) (*User, error) {
 	return call(ctx, u.d, "user by id", func(ctx context.Context) (*User, error) { return u.s.UserByID(ctx, id) })
 }
 
+func (u deadlineUsers) UserDisabled(ctx context.Context, id string) (bool, error) {
+	return call(ctx, u.d, "user disabled", func(ctx context.Context) (bool, error) { return u.s.UserDisabled(ctx, id) })
+}
+
 func (u deadlineUsers) UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error) {
 	return call(ctx, u.d, "update user", func(ctx context.Context) (*User, error) { return u.s.UpdateUser(ctx, id, upd) })
 }

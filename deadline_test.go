@@ -36,7 +36,8 @@ func (s stalled) UnlinkIdentity(ctx context.Context, _, _ string) (*Identity, er
 func (s stalled) FindOrCreateByIdentity(ctx context.Context, _ Identity, _ *User) (*User, bool, error) {
 	return nil, false, s.wait(ctx)
 }
-func (s stalled) UserByID(ctx context.Context, _ string) (*User, error) { return nil, s.wait(ctx) }
+func (s stalled) UserByID(ctx context.Context, _ string) (*User, error)    { return nil, s.wait(ctx) }
+func (s stalled) UserDisabled(ctx context.Context, _ string) (bool, error) { return false, s.wait(ctx) }
 func (s stalled) UpdateUser(ctx context.Context, _ string, _ UserUpdate) (*User, error) {
 	return nil, s.wait(ctx)
 }
@@ -98,6 +99,7 @@ func storeCalls(d Deadline, s stalled) map[string]func(context.Context) error {
 		"LinkIdentity":   func(ctx context.Context) error { _, err := users.LinkIdentity(ctx, "", Identity{}); return err },
 		"UnlinkIdentity": func(ctx context.Context) error { _, err := users.UnlinkIdentity(ctx, "", ""); return err },
 		"UserByID":       func(ctx context.Context) error { _, err := users.UserByID(ctx, "u"); return err },
+		"UserDisabled":   func(ctx context.Context) error { _, err := users.UserDisabled(ctx, "u"); return err },
 		"UpdateUser":     func(ctx context.Context) error { _, err := users.UpdateUser(ctx, "u", UserUpdate{}); return err },
 		"ListUsers":      func(ctx context.Context) error { _, err := users.ListUsers(ctx, UserFilter{}); return err },
 		"users.Ping":     users.Ping,

@@ -61,6 +61,14 @@ func (f *fakeUsers) UserByID(_ context.Context, id string) (*User, error) {
 	return &c, nil
 }
 
+func (f *fakeUsers) UserDisabled(ctx context.Context, id string) (bool, error) {
+	u, err := f.UserByID(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	return u.Disabled, nil
+}
+
 func (f *fakeUsers) UpdateUser(_ context.Context, id string, upd UserUpdate) (*User, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

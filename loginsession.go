@@ -69,8 +69,7 @@ func (s *Service) startSession(ctx context.Context, user *User, d device, now ti
 // creates the session (DisabledUserRefuser) closes it itself.
 func (s *Service) issue(ctx context.Context, user *User, tokens Tokens, session *Session) (*LoginResult, error) {
 	if !s.sessionsCheckUsers {
-		var err error
-		if user, err = s.liveUser(ctx, user.ID, session.ID); err != nil {
+		if err := s.stillEnabled(ctx, user.ID, session.ID); err != nil {
 			return nil, err
 		}
 	}

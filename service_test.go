@@ -218,6 +218,25 @@ func TestDisablingAUserEndsItsSessionsAndBlocksLogin(t *testing.T) {
 	}
 }
 
+// disabledMeanwhile is a user store whose users are disabled by the time a
+// login reads the flag again: a disable that ran between the login's
+// lookup and its session's creation.
+type disabledMeanwhile struct{ *fakeUsers }
+
+func (disabledMeanwhile) UserDisabled(context.Context, string) (bool, error) { return true, nil }
+
+func TestLoginRevokesItsSessionWhenTheUserWasDisabledMeanwhile(t *testing.T) {
+	f := newFixture(t)
+	f.svc = NewService(disabledMeanwhile{f.users}, f.sessions, nil, f.wx, Options{CacheTTL: DefaultCacheTTL, Apps: []string{"wxapp"}, Now: f.clock.Now})
+	f.wx.sessions["c"] = &WeChatSession{OpenID: "o1", SessionKey: "k"}
+	if _, err := f.svc.Login(context.Background(), LoginRequest{Code: "c"}); ErrorCode(err) != EUserBlocked {
+		t.Fatalf("login: %v, want %s", err, EUserBlocked)
+	}
+	if n := len(f.sessions.sessions); n != 0 {
+		t.Errorf("%d sessions left, want the login's revoked", n)
+	}
+}
+
 func TestPhoneOf(t *testing.T) {
 	tests := []struct {
 		in   PhoneInfo

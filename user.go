@@ -80,6 +80,10 @@ type UserStore interface {
 	// UserByID returns the user or ENotFound.
 	UserByID(ctx context.Context, id string) (*User, error)
 
+	// UserDisabled reports whether the user is disabled, or ENotFound: the
+	// flag alone, which a login reads again after storing its session.
+	UserDisabled(ctx context.Context, id string) (bool, error)
+
 	// UpdateUser applies upd and returns the updated user, or ENotFound.
 	UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error)
 

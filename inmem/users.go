@@ -171,6 +171,17 @@ func (s *Users) UserByID(_ context.Context, id string) (*miniauth.User, error) {
 	return s.userLocked(id, nil), nil
 }
 
+// UserDisabled reports whether the user is disabled, or ENotFound.
+func (s *Users) UserDisabled(_ context.Context, id string) (bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	a, ok := s.accounts[id]
+	if !ok {
+		return false, errNoUser
+	}
+	return a.Disabled, nil
+}
+
 // UpdateUser applies the non-nil fields of upd, or answers ENotFound.
 func (s *Users) UpdateUser(_ context.Context, id string, upd miniauth.UserUpdate) (*miniauth.User, error) {
 	s.mu.Lock()

@@ -135,7 +135,8 @@ func TestOutage(t *testing.T) {
 
 			srv.Stop()
 			calls := map[string]func(ctx context.Context) error{
-				"UserByID": func(ctx context.Context) error { _, err := db.UserByID(ctx, u.ID); return err },
+				"UserByID":     func(ctx context.Context) error { _, err := db.UserByID(ctx, u.ID); return err },
+				"UserDisabled": func(ctx context.Context) error { _, err := db.UserDisabled(ctx, u.ID); return err },
 				"FindOrCreateByIdentity": func(ctx context.Context) error {
 					_, _, err := db.FindOrCreateByIdentity(ctx, identityOf(u), u)
 					return err

@@ -194,6 +194,9 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 			t.Fatal(err)
 		}
 		sameUser(t, stored, &want)
+		if d, err := s.UserDisabled(c, u.ID); err != nil || !d {
+			t.Errorf("UserDisabled of a disabled user: %v, %v", d, err)
+		}
 
 		// nil fields are left alone; setting the same values again is fine.
 		avatar, enabled := "https://example.com/b.png", false
@@ -203,6 +206,9 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 		}
 		want.AvatarURL, want.Disabled = avatar, false
 		sameUser(t, got, &want)
+		if d, err := s.UserDisabled(c, u.ID); err != nil || d {
+			t.Errorf("UserDisabled of an enabled user: %v, %v", d, err)
+		}
 		got, err = s.UpdateUser(c, u.ID, miniauth.UserUpdate{UpdatedAt: at})
 		if err != nil {
 			t.Fatalf("update changing nothing: %v", err)
@@ -210,6 +216,8 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 		sameUser(t, got, &want)
 
 		_, err = s.UpdateUser(c, miniauth.NewID(), miniauth.UserUpdate{Nickname: &nick, UpdatedAt: at})
+		wantCode(t, err, miniauth.ENotFound)
+		_, err = s.UserDisabled(c, miniauth.NewID())
 		wantCode(t, err, miniauth.ENotFound)
 	})
 

@@ -53,7 +53,7 @@ func (s *Store) qClaimUnion() string {
 func (s *Store) identityStatements() (writes, reads []string) {
 	writes = []string{qIdentity + s.d.ForUpdate, qUserIdentities, qFillUnionID, qUnionHolder,
 		qUnionOwner + s.d.ForUpdate, qRepointUnion, qDeleteIdentity, qReleaseUnion, qLockUser + s.d.ForUpdate,
-		s.qInsertIdentity(), s.qClaimUnion(), qInsertUser, qUserWithIdentities}
+		s.qInsertIdentity(), s.qClaimUnion(), qInsertUser}
 	reads = []string{qIdentity}
 	return writes, reads
 }

@@ -86,7 +86,7 @@ func (s *Store) prepareAll(ctx context.Context) error {
 	writes := []string{qUpdateUser, qUserWithIdentities,
 		qInsertSession, qRotate, qSessionByRefresh, qInsertUsed, qUsedSession, qSessionByID, qDeleteSession,
 		qUserSessionIDs + s.d.ForUpdate, qDeleteExpired}
-	reads := []string{qUserWithIdentities, qListUsers, qListAppUsers, qSessionByAccess, qUserSessions}
+	reads := []string{qUserWithIdentities, qUserDisabled, qListUsers, qListAppUsers, qSessionByAccess, qUserSessions}
 	identityWrites, identityReads := s.identityStatements()
 	writes, reads = append(writes, identityWrites...), append(reads, identityReads...)
 	if s.RefusesDisabledUsers() {

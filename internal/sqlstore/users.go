@@ -11,7 +11,8 @@ import (
 const userColumns = `id, nickname, avatar_url, phone, disabled, created_at, updated_at`
 
 const (
-	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	qInsertUser   = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	qUserDisabled = `SELECT disabled FROM users WHERE id = ?`
 	// COALESCE keeps a column whose new value is NULL (a nil field of
 	// UserUpdate), so that one prepared statement serves every update.
 	qUpdateUser = `UPDATE users SET nickname = COALESCE(?, nickname), avatar_url = COALESCE(?, avatar_url),
@@ -43,6 +44,18 @@ func (s *Store) UserByID(ctx context.Context, id string) (*miniauth.User, error)
 		return nil, s.wrap("user by id", err)
 	}
 	return u, nil
+}
+
+// UserDisabled reports whether the user is disabled, or ENotFound.
+func (s *Store) UserDisabled(ctx context.Context, id string) (bool, error) {
+	var disabled bool
+	if err := s.queryRow(ctx, qUserDisabled, id).Scan(&disabled); err != nil {
+		if isNoRows(err) {
+			return false, notFound("user")
+		}
+		return false, s.wrap("user disabled", err)
+	}
+	return disabled, nil
 }
 
 // UpdateUser applies upd and returns the updated user, or ENotFound.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -31,6 +32,15 @@ func NewSession(userID string, at time.Time) *miniauth.Session {
 		RefreshExpiresAt: at.Add(30 * 24 * time.Hour),
 		IssuedAt:         at,
 	}
+}
+
+// created stores x in s, or fails the test.
+func created(t *testing.T, c context.Context, s miniauth.SessionStore, x *miniauth.Session) *miniauth.Session {
+	t.Helper()
+	if err := s.CreateSession(c, x); err != nil {
+		t.Fatal(err)
+	}
+	return x
 }
 
 // NewRotation is a refresh at at, with new random token hashes.

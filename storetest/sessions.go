@@ -21,10 +21,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 	t.Run("CreateAndLookup", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := NewSession("user-1", now)
-		if err := s.CreateSession(c, x); err != nil {
-			t.Fatal(err)
-		}
+		x := created(t, c, s, NewSession("user-1", now))
 		got, err := s.SessionByAccessHash(c, x.AccessHash)
 		if err != nil {
 			t.Fatal(err)
@@ -45,10 +42,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 	t.Run("Rotate", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := NewSession("user-1", now)
-		if err := s.CreateSession(c, x); err != nil {
-			t.Fatal(err)
-		}
+		x := created(t, c, s, NewSession("user-1", now))
 		r := NewRotation(now.Add(time.Minute))
 		got, err := s.RotateRefresh(c, x.RefreshHash, r)
 		if err != nil {
@@ -89,10 +83,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 	t.Run("ReuseOfRotatedRefresh", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := NewSession("user-1", now)
-		if err := s.CreateSession(c, x); err != nil {
-			t.Fatal(err)
-		}
+		x := created(t, c, s, NewSession("user-1", now))
 		r := NewRotation(now.Add(time.Minute))
 		if _, err := s.RotateRefresh(c, x.RefreshHash, r); err != nil {
 			t.Fatal(err)
@@ -130,10 +121,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 	t.Run("ExpiredRefresh", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := NewSession("user-1", now)
-		if err := s.CreateSession(c, x); err != nil {
-			t.Fatal(err)
-		}
+		x := created(t, c, s, NewSession("user-1", now))
 		_, err := s.RotateRefresh(c, x.RefreshHash, NewRotation(x.RefreshExpiresAt.Add(time.Millisecond)))
 		wantCode(t, err, miniauth.ENotFound)
 		if errors.Is(err, miniauth.ErrRefreshReused) {
@@ -285,10 +273,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) miniauth.SessionStor
 		// take that many in one call.
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		x := NewSession("user-1", now)
-		if err := s.CreateSession(c, x); err != nil {
-			t.Fatal(err)
-		}
+		x := created(t, c, s, NewSession("user-1", now))
 		ids := make([]string, 1000)
 		for i := range ids {
 			ids[i] = miniauth.NewID()

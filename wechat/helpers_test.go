@@ -2,6 +2,7 @@ package wechat_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -163,4 +164,17 @@ func metricValue(t testing.TB, g prometheus.Gatherer, name string, labels map[st
 }
 
 // newClock is a clock that tests move by hand.
+// newClockedEnv is newEnv on a clock of the test's own, with the access
+// token it fetched first.
+func newClockedEnv(t *testing.T) (*env, *testkit.Clock, string) {
+	t.Helper()
+	clock := newClock()
+	e := newEnv(t, func(o *wechat.Options) { o.Now = clock.Now })
+	tok, err := e.c.AccessToken(context.Background(), appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, clock, tok
+}
+
 func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/miniauth/miniauth"
-	"github.com/miniauth/miniauth/wechat"
 	"github.com/miniauth/miniauth/wxsim"
 )
 
@@ -101,13 +100,8 @@ func TestPhoneNumberErrors(t *testing.T) {
 // one refresh of its own and retries the call once.
 func Test40001RefreshesOnceAndRetriesOnce(t *testing.T) {
 	t.Parallel()
-	clock := newClock()
-	e := newEnv(t, func(o *wechat.Options) { o.Now = clock.Now })
+	e, clock, tok := newClockedEnv(t)
 	ctx := context.Background()
-	tok, err := e.c.AccessToken(ctx, appID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e.killToken(t)
 	clock.Advance(wxsim.ForceRefreshGap + time.Second) // WeChat's gap between forced refreshes
 
@@ -133,12 +127,8 @@ func Test40001RefreshesOnceAndRetriesOnce(t *testing.T) {
 // forced refresh serves them all, and each call is retried at most once.
 func Test40001Concurrent(t *testing.T) {
 	t.Parallel()
-	clock := newClock()
-	e := newEnv(t, func(o *wechat.Options) { o.Now = clock.Now })
+	e, clock, _ := newClockedEnv(t)
 	ctx := context.Background()
-	if _, err := e.c.AccessToken(ctx, appID); err != nil {
-		t.Fatal(err)
-	}
 	e.killToken(t)
 	clock.Advance(wxsim.ForceRefreshGap + time.Second)
 	const n = 50

@@ -97,13 +97,8 @@ func TestForcedRefreshAcrossManagers(t *testing.T) {
 
 func TestRefreshAheadOfExpiry(t *testing.T) {
 	t.Parallel()
-	clock := newClock()
-	e := newEnv(t, func(o *wechat.Options) { o.Now = clock.Now })
+	e, clock, t1 := newClockedEnv(t)
 	ctx := context.Background()
-	t1, err := e.c.AccessToken(ctx, appID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Past the local TTL but far from expiry: the store's token is reused.
 	clock.Advance(time.Hour)
 	if tok, _ := e.c.AccessToken(ctx, appID); tok != t1 {
@@ -136,13 +131,8 @@ func TestRefreshAheadOfExpiry(t *testing.T) {
 // its refresh window but still valid: the old one is used.
 func TestRefreshAheadFailureKeepsOldToken(t *testing.T) {
 	t.Parallel()
-	clock := newClock()
-	e := newEnv(t, func(o *wechat.Options) { o.Now = clock.Now })
+	e, clock, t1 := newClockedEnv(t)
 	ctx := context.Background()
-	t1, err := e.c.AccessToken(ctx, appID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock.Advance(7200*time.Second - 100*time.Second)
 	e.fault(t, "cgi-bin/stable_token", wxsim.Fault{ErrCode: -1})
 	if tok, err := e.c.AccessToken(ctx, appID); err != nil || tok != t1 {
@@ -171,13 +161,8 @@ func TestRefreshAheadFailureKeepsOldToken(t *testing.T) {
 
 func TestForceRefreshLimits(t *testing.T) {
 	t.Parallel()
-	clock := newClock()
-	e := newEnv(t, func(o *wechat.Options) { o.Now = clock.Now })
+	e, clock, cur := newClockedEnv(t)
 	ctx := context.Background()
-	cur, err := e.c.AccessToken(ctx, appID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A token the store no longer holds needs no refresh.
 	if tok, err := e.c.InvalidateAccessToken(ctx, appID, "SOME-OLD-TOKEN"); err != nil || tok != cur {
 		t.Fatalf("stale report: %q, %v", tok, err)
@@ -199,7 +184,7 @@ func TestForceRefreshLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(10 * time.Second)
-	err = invalidate()
+	err := invalidate()
 	if miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable || miniauth.ErrorMessage(err) != "access token refresh limited" {
 		t.Fatalf("second forced refresh 10 s later: %v", err)
 	}

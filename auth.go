@@ -184,10 +184,7 @@ func (s *Service) liveUser(ctx context.Context, userID, sessionID string) (*User
 		return nil, err
 	}
 	if user.Disabled {
-		if err := s.revoke(ctx, sessionID); err != nil {
-			return nil, err
-		}
-		return nil, errBlocked
+		return nil, s.endBlocked(ctx, sessionID)
 	}
 	return user, nil
 }
@@ -199,6 +196,12 @@ func (s *Service) stillEnabled(ctx context.Context, userID, sessionID string) er
 	if err != nil || !disabled {
 		return err
 	}
+	return s.endBlocked(ctx, sessionID)
+}
+
+// endBlocked revokes the session of a disabled user and answers
+// EUserBlocked, or the revocation's error.
+func (s *Service) endBlocked(ctx context.Context, sessionID string) error {
 	if err := s.revoke(ctx, sessionID); err != nil {
 		return err
 	}

@@ -52,19 +52,25 @@ func (s *Store) CreateSession(ctx context.Context, x *miniauth.Session) error {
 	if err := checkNewSession(x); err != nil {
 		return err
 	}
-	args := s.sessionArgs(x)
-	if !s.RefusesDisabledUsers() {
-		_, err := s.execW(ctx, qInsertSession, args...)
-		return s.wrap("create session", err)
-	}
-	res, err := s.execW(ctx, s.qInsertSessionOfEnabled(), append(append([]any{x.UserID}, args...), true)...)
-	if err != nil {
+	ofEnabled := s.RefusesDisabledUsers()
+	query, args := s.sessionInsert(x, ofEnabled)
+	res, err := s.execW(ctx, query, args...)
+	if err != nil || !ofEnabled {
 		return s.wrap("create session", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return firstErr(s.wrap("create session", err), errUserDisabled)
 	}
 	return nil
+}
+
+// sessionInsert is the statement that stores x, and its arguments: unless
+// the user is disabled when ofEnabled.
+func (s *Store) sessionInsert(x *miniauth.Session, ofEnabled bool) (string, []any) {
+	if !ofEnabled {
+		return qInsertSession, s.sessionArgs(x)
+	}
+	return s.qInsertSessionOfEnabled(), append(append([]any{x.UserID}, s.sessionArgs(x)...), true)
 }
 
 func checkNewSession(x *miniauth.Session) error {
@@ -100,12 +106,8 @@ func (s *Store) StartSession(ctx context.Context, id miniauth.Identity, newUser 
 // insertSession stores x in tx; unless the user is disabled when
 // ofEnabled. It answers whether it stored x.
 func (tx *Tx) insertSession(x *miniauth.Session, ofEnabled bool) (bool, error) {
-	args := tx.s.sessionArgs(x)
-	if !ofEnabled {
-		_, err := tx.exec(qInsertSession, args...)
-		return err == nil, err
-	}
-	res, err := tx.exec(tx.s.qInsertSessionOfEnabled(), append(append([]any{x.UserID}, args...), true)...)
+	query, args := tx.s.sessionInsert(x, ofEnabled)
+	res, err := tx.exec(query, args...)
 	if err != nil {
 		return false, err
 	}

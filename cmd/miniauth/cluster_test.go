@@ -78,6 +78,22 @@ func (c *cluster) refusedEverywhere(t *testing.T, token, what string) time.Durat
 	return took
 }
 
+// refreshThenLogOut refreshes a's session on the second node, waits until
+// every node refuses the replaced access token and takes the new one, logs
+// out on the third, and waits until every node refuses that too (what
+// names the logout). It returns the refreshed tokens.
+func (c *cluster) refreshThenLogOut(t *testing.T, a loginAnswer, what string) loginAnswer {
+	t.Helper()
+	b := decodeLogin(t, call(t, "POST", c.nodes[1].URL+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": a.RefreshToken}))
+	c.refusedEverywhere(t, a.AccessToken, "the access token replaced by a refresh")
+	c.verifiesEverywhere(t, b.AccessToken)
+	if r := call(t, "POST", c.nodes[2].URL+"/api/v1/auth/logout", b.AccessToken, nil); r.status != 204 {
+		t.Fatalf("logout: %d %s", r.status, r.body)
+	}
+	c.refusedEverywhere(t, b.AccessToken, what)
+	return b
+}
+
 func (c *cluster) verifiesEverywhere(t *testing.T, token string) {
 	t.Helper()
 	for i, n := range c.nodes {
@@ -109,13 +125,7 @@ func testCluster(t *testing.T, dbURL, redisURL string) {
 	t.Run("tokens travel and revocations reach every node", func(t *testing.T) {
 		a := c.login(t, 0, "")
 		c.verifiesEverywhere(t, a.AccessToken) // every cache now holds it
-		b := decodeLogin(t, call(t, "POST", c.nodes[1].URL+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": a.RefreshToken}))
-		c.refusedEverywhere(t, a.AccessToken, "the access token replaced by a refresh")
-		c.verifiesEverywhere(t, b.AccessToken)
-		if r := call(t, "POST", c.nodes[2].URL+"/api/v1/auth/logout", b.AccessToken, nil); r.status != 204 {
-			t.Fatalf("logout: %d %s", r.status, r.body)
-		}
-		c.refusedEverywhere(t, b.AccessToken, "logout")
+		b := c.refreshThenLogOut(t, a, "logout")
 		if r := call(t, "POST", c.nodes[0].URL+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": b.RefreshToken}); r.status != 401 {
 			t.Errorf("refresh after logout: %d", r.status)
 		}
@@ -295,11 +305,5 @@ func TestClusterOnOneSQLiteFile(t *testing.T) {
 		t.Errorf("the nickname took %v to reach every node", took)
 	}
 
-	b := decodeLogin(t, call(t, "POST", c.nodes[1].URL+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": a.RefreshToken}))
-	c.refusedEverywhere(t, a.AccessToken, "the access token replaced by a refresh")
-	c.verifiesEverywhere(t, b.AccessToken)
-	if r := call(t, "POST", c.nodes[2].URL+"/api/v1/auth/logout", b.AccessToken, nil); r.status != 204 {
-		t.Fatalf("logout: %d %s", r.status, r.body)
-	}
-	c.refusedEverywhere(t, b.AccessToken, "logout on one SQLite file")
+	c.refreshThenLogOut(t, a, "logout on one SQLite file")
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,10 +49,11 @@ func insert(k string) func(tx *Tx) error {
 // release is called, and waits until it runs.
 func (f *batchFixture) hold(t *testing.T) (release func()) {
 	running, proceed := make(chan struct{}), make(chan struct{})
+	var started sync.Once // the batch may run again
 	done := make(chan error, 1)
 	go func() {
 		done <- f.g.do(context.Background(), func(tx *Tx) error {
-			close(running)
+			started.Do(func() { close(running) })
 			<-proceed
 			return insert("held")(tx)
 		})
@@ -133,6 +135,32 @@ func TestGroupCommitUndoesOnlyTheFailedWrite(t *testing.T) {
 	want := map[string]bool{"held": true, "a": true, "b": true}
 	if got := f.keys(t); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("committed %v, want %v", got, want)
+	}
+}
+
+// A batch where nothing fails runs each write once, in one transaction;
+// only a failure makes the batch run again (with savepoints).
+func TestGroupCommitRunsEachWriteOnceWhenNoneFails(t *testing.T) {
+	f := newBatchFixture(t, 10)
+	release := f.hold(t)
+	runs := map[string]int{}
+	txs := map[*sql.Tx]bool{}
+	counted := func(k string) func(tx *Tx) error {
+		return func(tx *Tx) error {
+			runs[k]++ // the batch's goroutine runs one write at a time
+			txs[tx.tx] = true
+			return insert(k)(tx)
+		}
+	}
+	results := f.queue(t, context.Background(), counted("x"), counted("y"), counted("z"))
+	release()
+	for _, r := range results {
+		if err := <-r; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fmt.Sprint(runs) != "map[x:1 y:1 z:1]" || len(txs) != 1 {
+		t.Errorf("runs %v in %d transactions, want each once in one", runs, len(txs))
 	}
 }
 

@@ -89,6 +89,9 @@ type DB struct {
 	// WriteBatch is how many callers' writes SQLite may commit as one
 	// (group commit); 1 commits each alone. Other engines ignore it.
 	WriteBatch int `toml:"write_batch"`
+	// WriteDelay is how long such a batch, once it holds more than one
+	// write, waits for more before it commits; 0 commits at once.
+	WriteDelay Duration `toml:"write_delay"`
 }
 
 type Redis struct {
@@ -116,6 +119,9 @@ const (
 	minStoreTimeout = 10 * time.Millisecond
 	maxStoreTimeout = time.Minute
 )
+
+// maxWriteDelay bounds db.write_delay: every write under load waits it.
+const maxWriteDelay = 50 * time.Millisecond
 
 // maxWriteBatch bounds db.write_batch: a batch is one transaction, and
 // past a thousand writes its commit only delays the first of them.
@@ -222,7 +228,8 @@ func Default() Config {
 			IdleTimeout:       Duration{DefaultIdleTimeout},
 		},
 		Data: Data{Dir: DefaultDataDir},
-		DB:   DB{Timeout: Duration{miniauth.DefaultDBTimeout}, WriteBatch: sqlite.DefaultWriteBatch},
+		DB: DB{Timeout: Duration{miniauth.DefaultDBTimeout}, WriteBatch: sqlite.DefaultWriteBatch,
+			WriteDelay: Duration{sqlite.DefaultWriteDelay}},
 		Redis: Redis{RequireAOF: true, ClockSkew: Duration{miniauth.DefaultClockSkew},
 			WaitTimeout: Duration{redis.DefaultWaitTimeout}, Timeout: Duration{miniauth.DefaultRedisTimeout},
 			ReadBatch: redis.DefaultReadBatch},

@@ -89,6 +89,9 @@ func (c Config) validateStores(bad problemFunc) {
 	if c.DB.WriteBatch < 1 || c.DB.WriteBatch > maxWriteBatch {
 		bad("db.write_batch", "must be between 1 and %d", maxWriteBatch)
 	}
+	if c.DB.WriteDelay.Duration < 0 || c.DB.WriteDelay.Duration > maxWriteDelay {
+		bad("db.write_delay", "must be between 0 and %s", maxWriteDelay)
+	}
 	c.Redis.validate(bad)
 }
 

@@ -41,7 +41,7 @@ var errClosing = miniauth.Errorf(miniauth.EUpstreamUnavailable, "the Redis clien
 
 func newAccessReads(st *sessionStore, max int) *accessReads {
 	r := &accessReads{st: st}
-	r.g = batch.Start(max, r.send, func(op *accessRead) { op.result <- accessReply{err: errClosing} })
+	r.g = batch.Start(max, 0, r.send, func(op *accessRead) { op.result <- accessReply{err: errClosing} })
 	return r
 }
 

@@ -159,6 +159,7 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, r
 		}
 		db, err = sqlite.Open(ctx, path, sqlite.Options{
 			WriteBatch: cfg.DB.WriteBatch,
+			WriteDelay: cfg.DB.WriteDelay.Duration,
 			Logger:     logger.With("component", "sqlite"),
 			Registerer: reg,
 		})

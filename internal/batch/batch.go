@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // ErrClosed is what Add answers once the Gatherer is closing.
@@ -14,10 +15,12 @@ var ErrClosed = errors.New("batch: closed")
 
 // Gatherer hands the items queued with Add to one handler, a batch at a
 // time, from a goroutine of its own. A batch is what was queued, up to its
-// maximum, when the previous batch was done: nobody waits for a batch to
-// fill, and while one is handled the next gathers.
+// maximum, when the previous batch was done: while one is handled the next
+// gathers. A lone item never waits for others; a batch of more than one
+// (there are concurrent callers) may linger for more (see Start).
 type Gatherer[T any] struct {
 	max      int
+	linger   time.Duration
 	handle   func([]T)
 	leftover func(T)
 	queue    chan T
@@ -26,11 +29,14 @@ type Gatherer[T any] struct {
 	done     sync.WaitGroup
 }
 
-// Start starts a Gatherer of batches of at most max items. handle owns each
-// batch until it returns; leftover, when not nil, gets every item still
-// queued once the Gatherer closes.
-func Start[T any](max int, handle func(batch []T), leftover func(T)) *Gatherer[T] {
-	g := &Gatherer[T]{max: max, handle: handle, leftover: leftover,
+// Start starts a Gatherer of batches of at most max items. A batch that
+// already holds more than one item waits up to linger (0: not at all) for
+// more before it is handled, so that a handler whose cost is mostly per
+// batch (a commit) runs fewer times under load. handle owns each batch
+// until it returns; leftover, when not nil, gets every item still queued
+// once the Gatherer closes.
+func Start[T any](max int, linger time.Duration, handle func(batch []T), leftover func(T)) *Gatherer[T] {
+	g := &Gatherer[T]{max: max, linger: linger, handle: handle, leftover: leftover,
 		queue: make(chan T, max), quit: make(chan struct{})}
 	g.done.Add(1)
 	go g.run()
@@ -92,9 +98,30 @@ func (g *Gatherer[T]) run() {
 				break gather
 			}
 		}
+		if g.linger > 0 && len(batch) > 1 {
+			batch = g.wait(batch)
+		}
 		g.handle(batch)
 		clear(batch) // let the handled items go
 	}
+}
+
+// wait adds to batch what arrives within the linger, up to max. Closing
+// cuts the wait short: the batch is handled, the rest drained.
+func (g *Gatherer[T]) wait(batch []T) []T {
+	t := time.NewTimer(g.linger)
+	defer t.Stop()
+	for len(batch) < g.max {
+		select {
+		case item := <-g.queue:
+			batch = append(batch, item)
+		case <-t.C:
+			return batch
+		case <-g.quit:
+			return batch
+		}
+	}
+	return batch
 }
 
 // drain hands whatever is still queued to leftover.

@@ -16,7 +16,7 @@ func TestBatchesGatherWhatArrivedMeanwhile(t *testing.T) {
 	var mu sync.Mutex
 	var sizes []int
 	seen := map[int]int{}
-	g := Start(max, func(b []int) {
+	g := Start(max, 0, func(b []int) {
 		if len(sizes) == 0 {
 			<-release // hold the first batch while the rest queue
 		}
@@ -84,7 +84,7 @@ func TestBatchesGatherWhatArrivedMeanwhile(t *testing.T) {
 func TestCloseHandsQueuedItemsToLeftover(t *testing.T) {
 	release := make(chan struct{})
 	var handled, left []int
-	g := Start(8, func(b []int) {
+	g := Start(8, 0, func(b []int) {
 		<-release
 		handled = append(handled, b...)
 	}, func(v int) { left = append(left, v) })
@@ -112,7 +112,7 @@ func TestCloseHandsQueuedItemsToLeftover(t *testing.T) {
 	g.Close() // twice is fine
 
 	hold := make(chan struct{})
-	g2 := Start(1, func([]int) { <-hold }, nil)
+	g2 := Start(1, 0, func([]int) { <-hold }, nil)
 	defer g2.Close()
 	defer close(hold)
 	g2.Add(ctx, 1)
@@ -124,5 +124,83 @@ func TestCloseHandsQueuedItemsToLeftover(t *testing.T) {
 	defer cancel()
 	if err := g2.Add(short, 3); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Add to a full queue: %v", err)
+	}
+}
+
+// With a linger, a lone item is handled at once; a batch of more than one
+// waits for more, and is handled as soon as it is full or the Gatherer
+// closes, never after the whole linger.
+func TestLingerWaitsOnlyWithCompany(t *testing.T) {
+	const linger = time.Hour // any wait for it would fail the test
+	sizes := make(chan int, 10)
+	release := make(chan struct{})
+	first := true
+	g := Start(3, linger, func(b []int) {
+		if first {
+			first = false
+			<-release
+		}
+		sizes <- len(b)
+	}, nil)
+	defer g.Close()
+	ctx := context.Background()
+	g.Add(ctx, 0) // alone: handled at once, then held
+	for g.Queued() > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	g.Add(ctx, 1)
+	g.Add(ctx, 2)
+	close(release)
+	if got := receive(t, sizes); got != 1 {
+		t.Fatalf("first batch %d items, want the lone one", got)
+	}
+	for g.Queued() > 0 { // 1 and 2 are gathered and linger
+		time.Sleep(time.Millisecond)
+	}
+	g.Add(ctx, 3) // fills the batch
+	if got := receive(t, sizes); got != 3 {
+		t.Fatalf("second batch %d items, want 3", got)
+	}
+
+	g.Add(ctx, 4)
+	if got := receive(t, sizes); got != 1 {
+		t.Fatalf("a lone item after: batch of %d", got)
+	}
+
+	// Closing cuts a linger short: the lingering batch is handled.
+	release = make(chan struct{})
+	first = true
+	closing := Start(5, linger, func(b []int) {
+		if first {
+			first = false
+			<-release
+		}
+		sizes <- len(b)
+	}, nil)
+	closing.Add(ctx, 0)
+	for closing.Queued() > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	closing.Add(ctx, 1)
+	closing.Add(ctx, 2)
+	close(release)
+	receive(t, sizes)          // the lone first
+	for closing.Queued() > 0 { // 1 and 2 linger
+		time.Sleep(time.Millisecond)
+	}
+	closing.Close()
+	if got := receive(t, sizes); got != 2 {
+		t.Fatalf("the lingering batch: %d items, want 2", got)
+	}
+}
+
+func receive(t *testing.T, c <-chan int) int {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal("no batch was handled")
+		return 0
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/internal/batch"
@@ -49,9 +50,9 @@ var savepointStatements = []string{qSavepoint, qRollbackToSavepoint, qReleaseSav
 // that is not there, 503.
 var errStoreClosed = miniauth.Errorf(miniauth.EUpstreamUnavailable, "the database is closing")
 
-func newGroupCommit(s *Store, max int) *groupCommit {
+func newGroupCommit(s *Store, max int, delay time.Duration) *groupCommit {
 	g := &groupCommit{s: s}
-	g.g = batch.Start(max, g.commit, func(op *batchedTx) { op.result <- errStoreClosed })
+	g.g = batch.Start(max, delay, g.commit, func(op *batchedTx) { op.result <- errStoreClosed })
 	return g
 }
 

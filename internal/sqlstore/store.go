@@ -24,6 +24,9 @@ type Options struct {
 	// transactions in one (see groupCommit): for SQLite's single writer.
 	// 0 or 1: each caller's transaction is its own.
 	WriteBatch int
+	// WriteDelay is how long a batch of more than one write waits for more
+	// before it commits; 0: it commits at once.
+	WriteDelay time.Duration
 }
 
 // Store is the user and session store over one SQL database. Writes go to w;
@@ -74,7 +77,7 @@ func New(ctx context.Context, d *Dialect, w, r *sql.DB, opts Options) (*Store, e
 				return nil, s.wrap("prepare statements", err)
 			}
 		}
-		s.batch = newGroupCommit(s, opts.WriteBatch)
+		s.batch = newGroupCommit(s, opts.WriteBatch, opts.WriteDelay)
 	}
 	return s, nil
 }

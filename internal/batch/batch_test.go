@@ -131,18 +131,40 @@ func TestCloseHandsQueuedItemsToLeftover(t *testing.T) {
 // waits for more, and is handled as soon as it is full or the Gatherer
 // closes, never after the whole linger.
 func TestLingerWaitsOnlyWithCompany(t *testing.T) {
-	const linger = time.Hour // any wait for it would fail the test
+	g, sizes := lingering(t, 3)
+	defer g.Close()
+	g.Add(context.Background(), 3) // fills the batch
+	if got := receive(t, sizes); got != 3 {
+		t.Fatalf("second batch %d items, want 3", got)
+	}
+	g.Add(context.Background(), 4)
+	if got := receive(t, sizes); got != 1 {
+		t.Fatalf("a lone item after: batch of %d", got)
+	}
+
+	closing, sizes := lingering(t, 5)
+	closing.Close() // cuts the linger short: the batch is handled
+	if got := receive(t, sizes); got != 2 {
+		t.Fatalf("the lingering batch: %d items, want 2", got)
+	}
+}
+
+// lingering starts a Gatherer of batches of at most max that linger an
+// hour (any wait for it fails the test), handles a lone item (0) at once
+// and leaves items 1 and 2 lingering as a batch; the sizes of the batches
+// handled after the first arrive on the channel.
+func lingering(t *testing.T, max int) (*Gatherer[int], <-chan int) {
+	t.Helper()
 	sizes := make(chan int, 10)
 	release := make(chan struct{})
 	first := true
-	g := Start(3, linger, func(b []int) {
+	g := Start(max, time.Hour, func(b []int) {
 		if first {
 			first = false
 			<-release
 		}
 		sizes <- len(b)
 	}, nil)
-	defer g.Close()
 	ctx := context.Background()
 	g.Add(ctx, 0) // alone: handled at once, then held
 	for g.Queued() > 0 {
@@ -157,41 +179,7 @@ func TestLingerWaitsOnlyWithCompany(t *testing.T) {
 	for g.Queued() > 0 { // 1 and 2 are gathered and linger
 		time.Sleep(time.Millisecond)
 	}
-	g.Add(ctx, 3) // fills the batch
-	if got := receive(t, sizes); got != 3 {
-		t.Fatalf("second batch %d items, want 3", got)
-	}
-
-	g.Add(ctx, 4)
-	if got := receive(t, sizes); got != 1 {
-		t.Fatalf("a lone item after: batch of %d", got)
-	}
-
-	// Closing cuts a linger short: the lingering batch is handled.
-	release = make(chan struct{})
-	first = true
-	closing := Start(5, linger, func(b []int) {
-		if first {
-			first = false
-			<-release
-		}
-		sizes <- len(b)
-	}, nil)
-	closing.Add(ctx, 0)
-	for closing.Queued() > 0 {
-		time.Sleep(time.Millisecond)
-	}
-	closing.Add(ctx, 1)
-	closing.Add(ctx, 2)
-	close(release)
-	receive(t, sizes)          // the lone first
-	for closing.Queued() > 0 { // 1 and 2 linger
-		time.Sleep(time.Millisecond)
-	}
-	closing.Close()
-	if got := receive(t, sizes); got != 2 {
-		t.Fatalf("the lingering batch: %d items, want 2", got)
-	}
+	return g, sizes
 }
 
 func receive(t *testing.T, c <-chan int) int {

@@ -97,23 +97,11 @@ func testIdentities(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
 		const n = 50
-		var wg sync.WaitGroup
-		users := make([]*miniauth.User, n)
-		created := make([]bool, n)
-		errs := make([]error, n)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				id := wx(fmt.Sprintf("app-%d", i%5), fmt.Sprintf("o-%d", i), "same-union")
-				users[i], created[i], errs[i] = s.FindOrCreateByIdentity(c, id,
-					&miniauth.User{ID: miniauth.NewID(), CreatedAt: base, UpdatedAt: base})
-			})
-		}
-		close(start)
-		wg.Wait()
-		oneAccountCreated(t, users, created, errs, "one unionid")
-		if got := keys(t, c, s, users[0].ID); len(got) != n {
+		account := concurrentFirstLogins(t, n, "one unionid", func(i int) (*miniauth.User, bool, error) {
+			id := wx(fmt.Sprintf("app-%d", i%5), fmt.Sprintf("o-%d", i), "same-union")
+			return s.FindOrCreateByIdentity(c, id, &miniauth.User{ID: miniauth.NewID(), CreatedAt: base, UpdatedAt: base})
+		})
+		if got := keys(t, c, s, account.ID); len(got) != n {
 			t.Fatalf("%d identities on the account, want %d", len(got), n)
 		}
 		if list, err := s.ListUsers(c, miniauth.UserFilter{}); err != nil || len(list) != 1 {
@@ -227,10 +215,24 @@ func testIdentities(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 	})
 }
 
-// oneAccountCreated fails t unless the concurrent find-or-create calls all
-// succeeded, all answered one account, and exactly one said it created it.
-func oneAccountCreated(t *testing.T, users []*miniauth.User, created []bool, errs []error, what string) {
+// concurrentFirstLogins runs n first logins at once, login(i) the i-th,
+// and checks that they all answer one account, created by exactly one of
+// them; it returns that account.
+func concurrentFirstLogins(t *testing.T, n int, what string, login func(i int) (*miniauth.User, bool, error)) *miniauth.User {
 	t.Helper()
+	var wg sync.WaitGroup
+	users := make([]*miniauth.User, n)
+	created := make([]bool, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			users[i], created[i], errs[i] = login(i)
+		})
+	}
+	close(start)
+	wg.Wait()
 	nCreated := 0
 	for i := range users {
 		if errs[i] != nil {
@@ -246,4 +248,5 @@ func oneAccountCreated(t *testing.T, users []*miniauth.User, created []bool, err
 	if nCreated != 1 {
 		t.Fatalf("%d calls said created, want 1", nCreated)
 	}
+	return users[0]
 }

@@ -12,7 +12,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -144,21 +143,9 @@ func TestUserStore(t *testing.T, open func(t *testing.T) miniauth.UserStore) {
 	t.Run("ConcurrentFirstLogin", func(t *testing.T) {
 		t.Parallel()
 		s, c := open(t), ctx(t)
-		const n = 50
-		var wg sync.WaitGroup
-		users := make([]*miniauth.User, n)
-		created := make([]bool, n)
-		errs := make([]error, n)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				users[i], created[i], errs[i] = findOrCreate(c, s, newUser("app1", "same-openid", base))
-			})
-		}
-		close(start)
-		wg.Wait()
-		oneAccountCreated(t, users, created, errs, "one openid")
+		concurrentFirstLogins(t, 50, "one openid", func(int) (*miniauth.User, bool, error) {
+			return findOrCreate(c, s, newUser("app1", "same-openid", base))
+		})
 		list, err := s.ListUsers(c, miniauth.UserFilter{})
 		if err != nil || len(list) != 1 {
 			t.Fatalf("%d users stored, err %v", len(list), err)

@@ -90,7 +90,8 @@ type DB struct {
 	// (group commit); 1 commits each alone. Other engines ignore it.
 	WriteBatch int `toml:"write_batch"`
 	// WriteDelay is how long such a batch, once it holds more than one
-	// write, waits for more before it commits; 0 commits at once.
+	// write, waits for more before it commits; 0 (the default) commits at
+	// once. See sqlite.Options.WriteDelay.
 	WriteDelay Duration `toml:"write_delay"`
 }
 
@@ -228,8 +229,7 @@ func Default() Config {
 			IdleTimeout:       Duration{DefaultIdleTimeout},
 		},
 		Data: Data{Dir: DefaultDataDir},
-		DB: DB{Timeout: Duration{miniauth.DefaultDBTimeout}, WriteBatch: sqlite.DefaultWriteBatch,
-			WriteDelay: Duration{sqlite.DefaultWriteDelay}},
+		DB:   DB{Timeout: Duration{miniauth.DefaultDBTimeout}, WriteBatch: sqlite.DefaultWriteBatch},
 		Redis: Redis{RequireAOF: true, ClockSkew: Duration{miniauth.DefaultClockSkew},
 			WaitTimeout: Duration{redis.DefaultWaitTimeout}, Timeout: Duration{miniauth.DefaultRedisTimeout},
 			ReadBatch: redis.DefaultReadBatch},

@@ -50,8 +50,13 @@ type Options struct {
 	// WriteDelay is how long a batch of more than one write (there are
 	// concurrent writers) waits for more before it commits: most of a
 	// commit's cost is per batch, the last page of every table and index
-	// that grows at its end. 0 commits at once; DefaultWriteDelay is the
-	// configuration's default.
+	// that grows at its end. 0 commits at once, the default: the wait
+	// pays only where writers keep arriving while a batch waits (a few
+	// thousand first logins a second: 1 ms made seven logins a commit
+	// instead of five and cost each about 5 % less CPU); with a handful
+	// of writers each waits for nothing (8 clients: 30 % fewer logins a
+	// second with 1 ms). PostgreSQL's commit_delay is off by default for
+	// the same reason.
 	WriteDelay time.Duration
 	// CheckpointEvery is how often the write-ahead log is copied back into
 	// the database file, in the background. Default DefaultCheckpointEvery.
@@ -64,11 +69,6 @@ type Options struct {
 
 // DefaultWriteBatch is Options.WriteBatch's default.
 const DefaultWriteBatch = 32
-
-// DefaultWriteDelay is db.write_delay's default: at a few thousand first
-// logins a second it gathers about seven logins per commit instead of
-// five, for a millisecond more per write under load.
-const DefaultWriteDelay = time.Millisecond
 
 func (o *Options) setDefaults() {
 	if o.BusyTimeout <= 0 {

@@ -22,7 +22,7 @@ type batchFixture struct {
 	g  *groupCommit
 }
 
-func newBatchFixture(t *testing.T, max int) *batchFixture {
+func newBatchFixture(t *testing.T, max int, delay time.Duration) *batchFixture {
 	t.Helper()
 	db, err := sql.Open("sqlite", t.TempDir()+"/batch.db?_pragma=journal_mode(WAL)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
@@ -33,7 +33,7 @@ func newBatchFixture(t *testing.T, max int) *batchFixture {
 	if _, err := db.Exec("CREATE TABLE t (k TEXT NOT NULL UNIQUE)"); err != nil {
 		t.Fatal(err)
 	}
-	f := &batchFixture{db: db, g: newGroupCommit(&Store{d: &Dialect{}, w: db}, max, 0)}
+	f := &batchFixture{db: db, g: newGroupCommit(&Store{d: &Dialect{}, w: db}, max, delay)}
 	t.Cleanup(func() { f.g.close() })
 	return f
 }
@@ -107,7 +107,7 @@ func (f *batchFixture) keys(t *testing.T) map[string]bool {
 // In one batch, a write that fails (or panics) is undone alone: the writes
 // before and after it commit, and each caller gets its own answer.
 func TestGroupCommitUndoesOnlyTheFailedWrite(t *testing.T) {
-	f := newBatchFixture(t, 10)
+	f := newBatchFixture(t, 10, 0)
 	release := f.hold(t)
 	results := f.queue(t, context.Background(),
 		insert("a"),
@@ -141,7 +141,7 @@ func TestGroupCommitUndoesOnlyTheFailedWrite(t *testing.T) {
 // A batch where nothing fails runs each write once, in one transaction;
 // only a failure makes the batch run again (with savepoints).
 func TestGroupCommitRunsEachWriteOnceWhenNoneFails(t *testing.T) {
-	f := newBatchFixture(t, 10)
+	f := newBatchFixture(t, 10, 0)
 	release := f.hold(t)
 	runs := map[string]int{}
 	txs := map[*sql.Tx]bool{}
@@ -166,7 +166,7 @@ func TestGroupCommitRunsEachWriteOnceWhenNoneFails(t *testing.T) {
 
 // A write whose caller's deadline passed while it waited is not applied.
 func TestGroupCommitSkipsAWriteWhoseCallerGaveUp(t *testing.T) {
-	f := newBatchFixture(t, 10)
+	f := newBatchFixture(t, 10, 0)
 	release := f.hold(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	late := f.queue(t, ctx, insert("late"))
@@ -187,7 +187,7 @@ func TestGroupCommitSkipsAWriteWhoseCallerGaveUp(t *testing.T) {
 // A batch takes at most max writes: with max 2, the third queued write
 // commits in a transaction of its own, after the first two.
 func TestGroupCommitBatchesAtMostMax(t *testing.T) {
-	f := newBatchFixture(t, 2)
+	f := newBatchFixture(t, 2, 0)
 	release := f.hold(t)
 	var order []string
 	txs := map[*sql.Tx]int{}
@@ -216,9 +216,39 @@ func TestGroupCommitBatchesAtMostMax(t *testing.T) {
 	}
 }
 
+// With a write delay, a batch of more than one write waits for more: two
+// writes queued behind a held one, then a third, commit together once the
+// third fills the batch.
+func TestGroupCommitWaitsTheDelayForMoreWrites(t *testing.T) {
+	f := newBatchFixture(t, 3, time.Hour) // any wait for the whole delay fails the test
+	release := f.hold(t)
+	txs := map[*sql.Tx]bool{}
+	record := func(k string) func(tx *Tx) error {
+		return func(tx *Tx) error {
+			txs[tx.tx] = true
+			return insert(k)(tx)
+		}
+	}
+	results := f.queue(t, context.Background(), record("x"), record("y"))
+	release()
+	for f.g.g.Queued() > 0 { // x and y are gathered and wait
+		time.Sleep(time.Millisecond)
+	}
+	z := make(chan error, 1)
+	go func() { z <- f.g.do(context.Background(), record("z")) }()
+	for _, r := range append(results, z) {
+		if err := <-r; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(txs) != 1 {
+		t.Errorf("x, y and z committed in %d transactions, want 1", len(txs))
+	}
+}
+
 // A closed store's writes fail, as a store that is not there: 503.
 func TestGroupCommitClosed(t *testing.T) {
-	f := newBatchFixture(t, 10)
+	f := newBatchFixture(t, 10, 0)
 	f.g.close()
 	if err := f.g.do(context.Background(), insert("after")); !errors.Is(err, errStoreClosed) ||
 		miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable {

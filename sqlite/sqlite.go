@@ -63,7 +63,8 @@ type Options struct {
 	CheckpointEvery time.Duration
 	// Logger gets the background checkpoints' failures. Default: discarded.
 	Logger *slog.Logger
-	// Registerer gets the checkpoints' metrics; nil: not registered.
+	// Registerer gets the checkpoints' and the group commit's metrics;
+	// nil: not registered.
 	Registerer prometheus.Registerer
 }
 
@@ -189,7 +190,8 @@ func (db *DB) open(ctx context.Context, opts Options) error {
 	if _, err := sqlstore.Migrate(ctx, db.w, &dialect, sub); err != nil {
 		return wrapOpen(err)
 	}
-	db.Store, err = sqlstore.New(ctx, &dialect, db.w, db.r, sqlstore.Options{Now: opts.Now, WriteBatch: opts.WriteBatch, WriteDelay: opts.WriteDelay})
+	db.Store, err = sqlstore.New(ctx, &dialect, db.w, db.r, sqlstore.Options{Now: opts.Now, WriteBatch: opts.WriteBatch,
+		WriteDelay: opts.WriteDelay, Batched: commitWrites(opts.Registerer)})
 	return err
 }
 

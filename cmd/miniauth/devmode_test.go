@@ -291,6 +291,7 @@ func TestHealthReadyMetricsAndRequestID(t *testing.T) {
 		`route="unmatched"`,
 		"miniauth_sqlite_checkpoint_failures_total 0",
 		"miniauth_sqlite_wal_pending_frames ",
+		"miniauth_sqlite_commit_writes_count ",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)

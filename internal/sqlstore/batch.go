@@ -25,8 +25,9 @@ import (
 // Nobody is answered before the commit: a commit that fails fails every
 // caller of the batch.
 type groupCommit struct {
-	s *Store
-	g *batch.Gatherer[*batchedTx]
+	s       *Store
+	g       *batch.Gatherer[*batchedTx]
+	batched func(writes int) // may be nil
 }
 
 // batchedTx is one caller's transaction, waiting for its batch.
@@ -50,8 +51,8 @@ var savepointStatements = []string{qSavepoint, qRollbackToSavepoint, qReleaseSav
 // that is not there, 503.
 var errStoreClosed = miniauth.Errorf(miniauth.EUpstreamUnavailable, "the database is closing")
 
-func newGroupCommit(s *Store, max int, delay time.Duration) *groupCommit {
-	g := &groupCommit{s: s}
+func newGroupCommit(s *Store, max int, delay time.Duration, batched func(int)) *groupCommit {
+	g := &groupCommit{s: s, batched: batched}
 	g.g = batch.Start(max, delay, g.commit, func(op *batchedTx) { op.result <- errStoreClosed })
 	return g
 }
@@ -92,6 +93,9 @@ func (g *groupCommit) close() { g.g.Close() }
 func (g *groupCommit) commit(ops []*batchedTx) {
 	errs := make([]error, len(ops))
 	err := g.runBatch(ops, errs)
+	if g.batched != nil {
+		g.batched(len(ops))
+	}
 	for i, op := range ops {
 		if err != nil && errs[i] == nil {
 			errs[i] = err

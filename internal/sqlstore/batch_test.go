@@ -33,7 +33,7 @@ func newBatchFixture(t *testing.T, max int, delay time.Duration) *batchFixture {
 	if _, err := db.Exec("CREATE TABLE t (k TEXT NOT NULL UNIQUE)"); err != nil {
 		t.Fatal(err)
 	}
-	f := &batchFixture{db: db, g: newGroupCommit(&Store{d: &Dialect{}, w: db}, max, delay)}
+	f := &batchFixture{db: db, g: newGroupCommit(&Store{d: &Dialect{}, w: db}, max, delay, nil)}
 	t.Cleanup(func() { f.g.close() })
 	return f
 }
@@ -254,5 +254,5 @@ func TestGroupCommitClosed(t *testing.T) {
 		miniauth.ErrorCode(err) != miniauth.EUpstreamUnavailable {
 		t.Errorf("a write after close: %v, want %s", err, miniauth.EUpstreamUnavailable)
 	}
-	f.g = newGroupCommit(&Store{d: &Dialect{}, w: f.db}, 10, 0) // for the cleanup's close
+	f.g = newGroupCommit(&Store{d: &Dialect{}, w: f.db}, 10, 0, nil) // for the cleanup's close
 }

@@ -27,6 +27,9 @@ type Options struct {
 	// WriteDelay is how long a batch of more than one write waits for more
 	// before it commits; 0: it commits at once.
 	WriteDelay time.Duration
+	// Batched, when not nil, gets the size of every batch of writes run
+	// (for a metric of how much the group commit gathers).
+	Batched func(writes int)
 }
 
 // Store is the user and session store over one SQL database. Writes go to w;
@@ -77,7 +80,7 @@ func New(ctx context.Context, d *Dialect, w, r *sql.DB, opts Options) (*Store, e
 				return nil, s.wrap("prepare statements", err)
 			}
 		}
-		s.batch = newGroupCommit(s, opts.WriteBatch, opts.WriteDelay)
+		s.batch = newGroupCommit(s, opts.WriteBatch, opts.WriteDelay, opts.Batched)
 	}
 	return s, nil
 }

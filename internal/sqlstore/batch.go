@@ -17,7 +17,8 @@ import (
 // and most of their changed pages (the ends of the tables and of the
 // time-ordered indexes) are the same for logins that commit together. So
 // while one batch commits, the next gathers the transactions that arrive,
-// up to max; nobody waits for a batch to fill.
+// up to max; nobody waits for a batch to fill, unless a write delay is set
+// (see batch.Start).
 //
 // An error (or panic) in one caller's work undoes that work alone, as its
 // own transaction's rollback would have (runBatch: the batch then runs

@@ -164,6 +164,26 @@ func TestGroupCommitRunsEachWriteOnceWhenNoneFails(t *testing.T) {
 	}
 }
 
+// A write that fails alone in its batch is undone and answered its error,
+// run once: there is nobody else's work to run again.
+func TestGroupCommitUndoesALoneFailedWrite(t *testing.T) {
+	f := newBatchFixture(t, 10, 0)
+	runs := 0
+	err := f.g.do(context.Background(), func(tx *Tx) error {
+		runs++
+		if err := insert("undone")(tx); err != nil {
+			return err
+		}
+		return errors.New("no")
+	})
+	if err == nil || err.Error() != "no" || runs != 1 {
+		t.Errorf("err %v after %d runs, want \"no\" after 1", err, runs)
+	}
+	if got := f.keys(t); len(got) != 0 {
+		t.Errorf("committed %v, want nothing", got)
+	}
+}
+
 // A write whose caller's deadline passed while it waited is not applied.
 func TestGroupCommitSkipsAWriteWhoseCallerGaveUp(t *testing.T) {
 	f := newBatchFixture(t, 10, 0)

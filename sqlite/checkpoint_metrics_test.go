@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/miniauth/miniauth"
 	"github.com/miniauth/miniauth/internal/testkit"
@@ -55,25 +56,31 @@ func TestCheckpointFailuresAreCountedAndLoggedOnce(t *testing.T) {
 	}
 }
 
-// metricValue is the value of the registry's one series named name.
+// metricValue is the value of the registry's one counter or gauge named
+// name.
 func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	m := metric(t, reg, name)
+	if m.GetCounter() != nil {
+		return m.GetCounter().GetValue()
+	}
+	return m.GetGauge().GetValue()
+}
+
+// metric is the registry's one series named name.
+func metric(t *testing.T, reg *prometheus.Registry, name string) *dto.Metric {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range families {
-		if f.GetName() != name || len(f.GetMetric()) != 1 {
-			continue
+		if f.GetName() == name && len(f.GetMetric()) == 1 {
+			return f.GetMetric()[0]
 		}
-		m := f.GetMetric()[0]
-		if m.GetCounter() != nil {
-			return m.GetCounter().GetValue()
-		}
-		return m.GetGauge().GetValue()
 	}
 	t.Fatalf("no metric %s", name)
-	return 0
+	return nil
 }
 
 // A reader that holds an old snapshot keeps the frames written after it

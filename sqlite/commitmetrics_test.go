@@ -35,19 +35,8 @@ func TestCommitWritesCountsEveryBatchedWrite(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	h := metric(t, reg, "miniauth_sqlite_commit_writes").GetHistogram()
+	if h.GetSampleSum() != n || h.GetSampleCount() < 1 || h.GetSampleCount() > n {
+		t.Fatalf("%v writes in %d commits, want %d writes in 1 to %d", h.GetSampleSum(), h.GetSampleCount(), n, n)
 	}
-	for _, f := range families {
-		if f.GetName() != "miniauth_sqlite_commit_writes" {
-			continue
-		}
-		h := f.GetMetric()[0].GetHistogram()
-		if h.GetSampleSum() != n || h.GetSampleCount() < 1 || h.GetSampleCount() > n {
-			t.Fatalf("%v writes in %d commits, want %d writes in 1 to %d", h.GetSampleSum(), h.GetSampleCount(), n, n)
-		}
-		return
-	}
-	t.Fatal("no miniauth_sqlite_commit_writes")
 }

@@ -139,3 +139,35 @@ func (e deadlineLoginEvents) PurgeLoginEvents(ctx context.Context, before time.T
 	})
 	return n, err
 }
+
+// Endings returns e with every call bounded by d, except
+// PurgeSessionEndings, which runs in the background and gets at least a
+// minute.
+func (d Deadline) Endings(e SessionEndingStore) SessionEndingStore { return deadlineEndings{d, e} }
+
+type deadlineEndings struct {
+	d Deadline
+	e SessionEndingStore
+}
+
+func (e deadlineEndings) RecordSessionEndings(ctx context.Context, endings []SessionEnding) error {
+	return e.d.run(ctx, e.d.timeout(), "record session endings", func(ctx context.Context) error {
+		return e.e.RecordSessionEndings(ctx, endings)
+	})
+}
+
+func (e deadlineEndings) SessionEndingsAfter(ctx context.Context, seq int64, now time.Time, limit int) ([]SessionEnding, error) {
+	return call(ctx, e.d, "session endings", func(ctx context.Context) ([]SessionEnding, error) {
+		return e.e.SessionEndingsAfter(ctx, seq, now, limit)
+	})
+}
+
+func (e deadlineEndings) PurgeSessionEndings(ctx context.Context, before time.Time) (int, error) {
+	var n int
+	err := e.d.run(ctx, max(e.d.timeout(), purgeTimeout), "purge session endings", func(ctx context.Context) error {
+		var err error
+		n, err = e.e.PurgeSessionEndings(ctx, before)
+		return err
+	})
+	return n, err
+}

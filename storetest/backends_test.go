@@ -27,6 +27,7 @@ type backend struct {
 	users        func(t *testing.T) miniauth.UserStore
 	sessions     func(t *testing.T) miniauth.SessionStore
 	ledger       func(t *testing.T) miniauth.SessionLedger
+	endings      func(t *testing.T) miniauth.SessionEndingStore
 	events       func(t *testing.T) miniauth.LoginEventStore
 	accessTokens func(t *testing.T) miniauth.AccessTokenStore
 	signingKeys  func(t *testing.T) miniauth.SigningKeyStore
@@ -86,6 +87,7 @@ type sqlStores interface {
 	Sessions() miniauth.SessionStore
 	Starter() miniauth.SessionStarter
 	Ledger() miniauth.SessionLedger
+	Endings() miniauth.SessionEndingStore
 	LoginEvents() miniauth.LoginEventStore
 	SigningKeys() miniauth.SigningKeyStore
 	WebLogins() miniauth.WebLoginStore
@@ -98,6 +100,7 @@ func sqlBackend[DB sqlStores](name string, open func(t *testing.T) DB) backend {
 		users:       func(t *testing.T) miniauth.UserStore { return open(t).Users() },
 		sessions:    func(t *testing.T) miniauth.SessionStore { return open(t).Sessions() },
 		ledger:      func(t *testing.T) miniauth.SessionLedger { return open(t).Ledger() },
+		endings:     func(t *testing.T) miniauth.SessionEndingStore { return open(t).Endings() },
 		events:      func(t *testing.T) miniauth.LoginEventStore { return open(t).LoginEvents() },
 		signingKeys: func(t *testing.T) miniauth.SigningKeyStore { return open(t).SigningKeys() },
 		webLogins:   func(t *testing.T) miniauth.WebLoginStore { return open(t).WebLogins() },
@@ -166,6 +169,9 @@ func TestBackends(t *testing.T) {
 			}
 			if b.ledger != nil {
 				t.Run("ledger", func(t *testing.T) { storetest.TestSessionLedger(t, b.ledger) })
+			}
+			if b.endings != nil {
+				t.Run("endings", func(t *testing.T) { storetest.TestSessionEndingStore(t, b.endings) })
 			}
 			if b.events != nil {
 				t.Run("events", func(t *testing.T) { storetest.TestLoginEventStore(t, b.events) })

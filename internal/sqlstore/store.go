@@ -339,6 +339,9 @@ func (s *Store) Starter() miniauth.SessionStarter { return s }
 // Ledger returns the session ledger, for sessions kept in Redis.
 func (s *Store) Ledger() miniauth.SessionLedger { return s }
 
+// Endings returns the feed of session endings, wherever the sessions are.
+func (s *Store) Endings() miniauth.SessionEndingStore { return s }
+
 // WebLogins returns the store of scan-to-log-in tickets.
 func (s *Store) WebLogins() miniauth.WebLoginStore { return s }
 

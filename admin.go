@@ -44,12 +44,18 @@ func (s *Service) UserSessions(ctx context.Context, userID string) ([]*Session, 
 // RevokeUserSessions ends every session of a user and returns how many:
 // in the ledger first, then in the session store.
 func (s *Service) RevokeUserSessions(ctx context.Context, userID string) (int, error) {
+	// By the user, not a list of sessions: a store that lost some (Redis)
+	// would leave their sealed tokens working.
+	endingErr := s.recordUserEnding(ctx, userID)
 	ledgerErr := s.recordUserSessionsEnded(ctx, userID)
 	ids, err := s.sessions.RevokeUserSessions(ctx, userID)
 	if err != nil {
 		return 0, err
 	}
 	s.forget(ctx, ids...)
+	if endingErr != nil {
+		return 0, endingErr
+	}
 	return len(ids), ledgerErr
 }
 

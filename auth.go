@@ -215,6 +215,14 @@ func (s *Service) endBlocked(ctx context.Context, sessionID string) error {
 //
 // Errors: EUnauthorized, EUpstreamUnavailable.
 func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, error) {
+	if opaque, sealed := splitSealed(accessToken); sealed {
+		if s.sealer != nil {
+			if session, done, err := s.verifySealed(accessToken); done {
+				return session, err
+			}
+		}
+		accessToken = opaque // the store knows it by the opaque part
+	}
 	signed := s.opts.Signer != nil && looksSigned(accessToken)
 	if !signed && !wellFormed(accessToken, accessTokenPrefix) {
 		return nil, errUnauthorized
@@ -282,6 +290,7 @@ func (s *Service) Logout(ctx context.Context, req LogoutRequest) (err error) {
 // session store can bring them back, then in the store. A ledger that
 // fails does not keep the sessions alive now; the caller answers its error.
 func (s *Service) revoke(ctx context.Context, sessionIDs ...string) error {
+	endingErr := s.recordEndings(ctx, sessionIDs)
 	ledgerErr := s.recordRevoked(ctx, sessionIDs)
 	for _, id := range sessionIDs {
 		if err := s.sessions.RevokeSession(ctx, id); err != nil {
@@ -289,6 +298,9 @@ func (s *Service) revoke(ctx context.Context, sessionIDs ...string) error {
 		}
 	}
 	s.forget(ctx, sessionIDs...)
+	if endingErr != nil {
+		return endingErr
+	}
 	return ledgerErr
 }
 
@@ -305,6 +317,7 @@ func (s *Service) newTokens(now time.Time) Tokens {
 	if s.opts.Signer == nil {
 		t.AccessToken = newToken(accessTokenPrefix)
 		t.accessHash = HashToken(t.AccessToken)
+		t.issuedAt = now
 		t.ExpiresIn = s.opts.AccessTTL
 		return t
 	}

@@ -238,3 +238,49 @@ func (f *fakeWeChat) Code2Session(_ context.Context, _, code string) (*WeChatSes
 func (f *fakeWeChat) PhoneNumber(context.Context, string, string, string) (*PhoneInfo, error) {
 	return &PhoneInfo{PurePhoneNumber: "13800138000", CountryCode: "86"}, nil
 }
+
+// fakeEndings is the feed of session endings; fail, when set, fails every
+// call.
+type fakeEndings struct {
+	mu    sync.Mutex
+	rows  []SessionEnding
+	reads int
+	fail  error
+}
+
+func (f *fakeEndings) RecordSessionEndings(_ context.Context, endings []SessionEnding) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	for _, e := range endings {
+		e.Seq = int64(len(f.rows) + 1)
+		f.rows = append(f.rows, e)
+	}
+	return nil
+}
+
+func (f *fakeEndings) SessionEndingsAfter(_ context.Context, seq int64, now time.Time, limit int) ([]SessionEnding, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	var out []SessionEnding
+	for _, e := range f.rows {
+		if e.Seq > seq && e.Until.After(now) && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeEndings) PurgeSessionEndings(context.Context, time.Time) (int, error) { return 0, nil }
+
+func (f *fakeEndings) setFail(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = err
+}

@@ -86,6 +86,18 @@ type Options struct {
 	// Signer, when set, makes access tokens signed JWTs (tokens.format =
 	// "jwt"); opaque access tokens issued before keep working. Nil: opaque.
 	Signer AccessTokenSigner
+	// Sealer, when set with Endings and no Signer, seals each opaque access
+	// token's claims after it (sealedtoken.go): verify then answers from
+	// the token and the feed of endings, without the session store. Nil:
+	// opaque tokens alone.
+	Sealer *TokenSealer
+	// Endings is the feed of session endings, kept in the SQL database
+	// whatever keeps the sessions. Every ending is recorded in it when set,
+	// sealing or not, so that nodes that seal learn of every node's.
+	Endings SessionEndingStore
+	// EndingsInterval is how often a sealing node reads the feed (0:
+	// DefaultEndingsInterval); it trusts its copy for three intervals.
+	EndingsInterval time.Duration
 	// Issuer is the "iss" of signed tokens and of introspection answers.
 	Issuer string
 	// WebLogin configures scan to log in on the web (weblogin.go).
@@ -138,6 +150,9 @@ func (o Options) withDefaults() Options {
 	if o.PurgeInterval <= 0 {
 		o.PurgeInterval = DefaultPurgeInterval
 	}
+	if o.EndingsInterval <= 0 {
+		o.EndingsInterval = DefaultEndingsInterval
+	}
 	if o.Avatars.StoreTimeout <= 0 {
 		o.Avatars.StoreTimeout = DefaultAvatarStoreTimeout
 	}
@@ -173,6 +188,12 @@ type Service struct {
 	eventLog    *eventLog       // nil: no events recorded
 	touches     *touches
 
+	// Sealed access tokens (sealedtoken.go): nil sealer and feed when off.
+	sealer   *TokenSealer
+	endings  *endingsFeed
+	touchMu  sync.Mutex
+	touchedS *lru[struct{}] // sessions of sealed tokens touched lately
+
 	// sessionsCheckUsers: see DisabledUserRefuser.
 	sessionsCheckUsers bool
 	starter            SessionStarter // nil: see Options.Starter
@@ -202,6 +223,11 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 		starter:            opts.Starter,
 	}
 	s.touches = newTouches(s.sessions, opts.TouchQueue, opts.Now, opts.Logger)
+	if opts.Sealer != nil && opts.Endings != nil && opts.Signer == nil {
+		s.sealer = opts.Sealer
+		s.endings = newEndingsFeed(opts.Endings, opts.EndingsInterval, opts.Now, opts.Logger)
+		s.touchedS = newLRU[struct{}](opts.CacheEntries, nil)
+	}
 	s.users = &changeNotifyingUsers{UserStore: users, svc: s}
 	return s
 }
@@ -230,6 +256,9 @@ func (s *Service) Run(ctx context.Context) {
 	touched := make(chan struct{})
 	go func() { s.touches.run(ctx); close(touched) }()
 	defer func() { <-touched }()
+	if s.endings != nil {
+		go s.endings.run(ctx)
+	}
 	if s.eventLog != nil {
 		written := make(chan struct{})
 		go func() { s.eventLog.run(ctx); close(written) }()
@@ -257,29 +286,6 @@ func (s *Service) Run(ctx context.Context) {
 		case <-purge.C:
 			s.purge(ctx)
 		}
-	}
-}
-
-// purge deletes expired sessions, and the ledger rows nothing can need any
-// more.
-func (s *Service) purge(ctx context.Context) {
-	now := s.opts.Now()
-	n, err := s.sessions.DeleteExpired(ctx, now)
-	if err != nil {
-		s.log.Warn("deleting expired sessions", "err", err)
-	} else if n > 0 {
-		s.log.Info("deleted expired sessions", "count", n)
-	}
-	s.purgeWebLogins(ctx, now)
-	s.purgeLoginEvents(ctx, now)
-	if s.ledger == nil {
-		return
-	}
-	n, err = s.ledger.PurgeLedger(ctx, now)
-	if err != nil {
-		s.log.Warn("purging the session ledger", "err", err)
-	} else if n > 0 {
-		s.log.Info("purged the session ledger", "rows", n)
 	}
 }
 

@@ -183,6 +183,12 @@ type Tokens struct {
 	// in the database, or a file holding it. Dev mode keeps one in the data dir.
 	KeyEncryptionKey     string `toml:"key_encryption_key"`
 	KeyEncryptionKeyFile string `toml:"key_encryption_key_file"`
+	// Seal: with a key encryption key (above; dev mode keeps one), opaque
+	// access tokens carry their session's claims sealed under it, and
+	// verify answers them without the session store. A sealing node reads
+	// the feed of session endings every EndingsInterval.
+	Seal            bool     `toml:"seal"`
+	EndingsInterval Duration `toml:"endings_interval"`
 	// Callers of /api/v1/auth/introspect present one of these (several, so
 	// that they can be rotated). None: introspection refuses everyone.
 	IntrospectionSecrets []string `toml:"introspection_secrets"`
@@ -193,6 +199,14 @@ type Tokens struct {
 
 // JWT reports whether access tokens are signed JWTs.
 func (t Tokens) JWT() bool { return t.Format == "jwt" }
+
+// Sealed reports whether opaque access tokens carry sealed claims: tokens
+// are opaque, sealing is on, and a key encryption key is set (dev mode
+// keeps one).
+func (c Config) Sealed() bool {
+	t := c.Tokens
+	return !t.JWT() && t.Seal && (t.KeyEncryptionKey != "" || t.KeyEncryptionKeyFile != "" || c.DevMode())
+}
 
 type Admin struct {
 	Token string `toml:"token"` // enables /admin/v1; at least 32 characters
@@ -248,6 +262,9 @@ func Default() Config {
 			KeyRotation:   Duration{jose.DefaultRotation},
 			KeyReload:     Duration{jose.DefaultReloadInterval},
 			JWKSMaxAge:    Duration{jose.DefaultJWKSMaxAge},
+
+			Seal:            true,
+			EndingsInterval: Duration{miniauth.DefaultEndingsInterval},
 
 			RefreshReuseLeeway: Duration{miniauth.DefaultRefreshReuseLeeway},
 		},

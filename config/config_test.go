@@ -140,6 +140,33 @@ func TestEveryMistakeIsNamedOnItsOwnLine(t *testing.T) {
 	}
 }
 
+// Opaque access tokens carry sealed claims when a key encryption key is
+// at hand (dev mode keeps one) and sealing is on; never with JWTs.
+func TestSealedNeedsAKey(t *testing.T) {
+	prod := []string{"MINIAUTH_WECHAT_APPID=wx1", "MINIAUTH_WECHAT_SECRET=s"}
+	kek := "MINIAUTH_TOKENS_KEY_ENCRYPTION_KEY_FILE=/etc/miniauth/kek"
+	for _, tc := range []struct {
+		name   string
+		env    []string
+		sealed bool
+	}{
+		{"dev mode", nil, true},
+		{"dev mode, sealing off", []string{"MINIAUTH_TOKENS_SEAL=false"}, false},
+		{"production without a key", prod, false},
+		{"production with a key", append([]string{kek}, prod...), true},
+		{"production with a key, sealing off", append([]string{kek, "MINIAUTH_TOKENS_SEAL=false"}, prod...), false},
+		{"signed tokens", prodJWT, false},
+	} {
+		cfg, _, err := config.Load("", tc.env)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if cfg.Sealed() != tc.sealed {
+			t.Errorf("%s: sealed %v, want %v", tc.name, cfg.Sealed(), tc.sealed)
+		}
+	}
+}
+
 // prodJWT is a production configuration with signed tokens.
 var prodJWT = []string{"MINIAUTH_WECHAT_APPID=wx1", "MINIAUTH_WECHAT_SECRET=s", "MINIAUTH_TOKENS_FORMAT=jwt",
 	"MINIAUTH_TOKENS_ISSUER=https://auth.example.com", "MINIAUTH_TOKENS_KEY_ENCRYPTION_KEY_FILE=/etc/miniauth/kek"}
@@ -184,6 +211,11 @@ func TestValidationEdges(t *testing.T) {
 		{"touch interval below it", []string{"MINIAUTH_TOKENS_TOUCH_INTERVAL=999ms"}, false},
 		{"touch interval at its maximum", []string{"MINIAUTH_TOKENS_TOUCH_INTERVAL=24h"}, true},
 		{"touch interval above it", []string{"MINIAUTH_TOKENS_TOUCH_INTERVAL=25h"}, false},
+		{"endings read at the shortest interval", []string{"MINIAUTH_TOKENS_ENDINGS_INTERVAL=10ms"}, true},
+		{"endings interval below it", []string{"MINIAUTH_TOKENS_ENDINGS_INTERVAL=9ms"}, false},
+		{"endings read at the longest interval", []string{"MINIAUTH_TOKENS_ENDINGS_INTERVAL=330ms"}, true},
+		{"endings interval above it", []string{"MINIAUTH_TOKENS_ENDINGS_INTERVAL=331ms"}, false},
+		{"sealing off", []string{"MINIAUTH_TOKENS_SEAL=false"}, true},
 		{"classic tokens", []string{"MINIAUTH_WECHAT_TOKEN_MODE=classic"}, true},
 		{"unknown token mode", []string{"MINIAUTH_WECHAT_TOKEN_MODE=fast"}, false},
 		{"postgres url", []string{"MINIAUTH_DB_URL=postgres://u:p@127.0.0.1:5432/db"}, true},

@@ -145,6 +145,9 @@ func (w WeChat) validate(bad problemFunc) {
 }
 
 // validateTokens checks the tokens.* keys.
+// maxEndingsInterval keeps three intervals under a second.
+const maxEndingsInterval = 330 * time.Millisecond
+
 func (c Config) validateTokens(bad problemFunc) {
 	t := c.Tokens
 	if t.AccessTTL.Duration < 10*time.Second {
@@ -167,6 +170,11 @@ func (c Config) validateTokens(bad problemFunc) {
 	}
 	if t.TouchInterval.Duration < time.Second || t.TouchInterval.Duration > 24*time.Hour {
 		bad("tokens.touch_interval", "must be between 1s and 24h")
+	}
+	// Three intervals bound how stale a node's copy of the feed may be: a
+	// logout must reach every node within a second.
+	if d := t.EndingsInterval.Duration; d < 10*time.Millisecond || d > maxEndingsInterval {
+		bad("tokens.endings_interval", "must be between 10ms and %v", maxEndingsInterval)
 	}
 	c.validateSigning(bad)
 	if t.RefreshReuseLeeway.Duration < 0 || t.RefreshReuseLeeway.Duration > maxRefreshReuseLeeway {

@@ -93,6 +93,14 @@ func registerEventMetrics(reg *prometheus.Registry, svc *miniauth.Service) {
 	lookups("hit", func() uint64 { h, _, _ := svc.VerifyCacheStats(); return h })
 	lookups("miss", func() uint64 { _, m, _ := svc.VerifyCacheStats(); return m })
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "miniauth_verify_sealed_total",
+		Help: "Verifies answered from a sealed access token and the feed of session endings, without the session store.",
+	}, func() float64 { n, _ := svc.SealedVerifyStats(); return float64(n) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "miniauth_session_endings_read_failures_total",
+		Help: "Reads of the feed of session endings that failed; three intervals after the last good one, sealed tokens are verified through the store.",
+	}, func() float64 { _, n := svc.SealedVerifyStats(); return float64(n) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "miniauth_verify_cache_resets_total",
 		Help: "Times this node emptied its caches because changes may have been missed: a Redis reconnect, or another process's write to the SQLite file.",
 	}, func() float64 { _, _, r := svc.VerifyCacheStats(); return float64(r) }))

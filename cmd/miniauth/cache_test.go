@@ -15,10 +15,11 @@ import (
 
 // A lone node on SQLite keeps what it verified past cache_ttl, since the
 // file tells it that no one else wrote; another process's write empties its
-// caches, and the next verify and /me ask the store again.
+// caches, and the next verify and /me ask the store again. (Tokens are
+// opaque alone here: a sealed one is verified without the cache.)
 func TestSQLiteNodeTrustsItsCachesUntilAnotherProcessWrites(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "miniauth.db")
-	n := startTestNode(t, "MINIAUTH_DB_URL=sqlite://"+path, "MINIAUTH_TOKENS_CACHE_TTL=100ms")
+	n := startTestNode(t, "MINIAUTH_DB_URL=sqlite://"+path, "MINIAUTH_TOKENS_CACHE_TTL=100ms", "MINIAUTH_TOKENS_SEAL=false")
 	a := n.login(t, "")
 	verify := func() {
 		t.Helper()

@@ -29,6 +29,7 @@ type database interface {
 	Starter() miniauth.SessionStarter
 	SigningKeys() miniauth.SigningKeyStore
 	Ledger() miniauth.SessionLedger
+	Endings() miniauth.SessionEndingStore
 	Operators() miniauth.OperatorStore
 	Directory() miniauth.UserDirectory
 	LiveSessions() miniauth.LiveSessionCounter
@@ -45,13 +46,14 @@ type database interface {
 type stores struct {
 	users        miniauth.UserStore
 	sessions     miniauth.SessionStore
-	starter      miniauth.SessionStarter   // nil with Redis: users and sessions apart
-	events       miniauth.SessionEvents    // Redis's, SQLite's watch of its file, or nil
-	ledger       miniauth.SessionLedger    // nil without Redis: SQL sessions are their own truth
-	boundary     *miniauth.TrustBoundary   // nil without Redis
-	accessTokens miniauth.AccessTokenStore // in-process without Redis
-	failures     miniauth.FailureCounter   // in-process without Redis
-	signingKeys  miniauth.SigningKeyStore  // always in the SQL database
+	starter      miniauth.SessionStarter     // nil with Redis: users and sessions apart
+	events       miniauth.SessionEvents      // Redis's, SQLite's watch of its file, or nil
+	ledger       miniauth.SessionLedger      // nil without Redis: SQL sessions are their own truth
+	boundary     *miniauth.TrustBoundary     // nil without Redis
+	accessTokens miniauth.AccessTokenStore   // in-process without Redis
+	failures     miniauth.FailureCounter     // in-process without Redis
+	signingKeys  miniauth.SigningKeyStore    // always in the SQL database
+	endings      miniauth.SessionEndingStore // always in the SQL database
 	console      consoleStores
 	loginEvents  miniauth.LoginEventStore // always in the SQL database
 	checks       []httpapi.Check
@@ -76,6 +78,7 @@ func openStores(ctx context.Context, cfg config.Config, logger *slog.Logger, reg
 		accessTokens: wechat.NewMemoryTokenStore(),
 		failures:     inmem.NewFailureCounter(cfg.Throttle.MemoryKeys),
 		signingKeys:  dbDeadline.SigningKeys(db.SigningKeys()),
+		endings:      dbDeadline.Endings(db.Endings()),
 		webLogins:    dbDeadline.WebLogins(db.WebLogins()),
 		loginEvents:  dbDeadline.LoginEvents(db.LoginEvents()),
 		checks:       []httpapi.Check{{Name: "database", Ping: dbDeadline.Ping(db.Ping)}},

@@ -55,6 +55,19 @@ func openSigningKeys(ctx context.Context, cfg config.Config, st *stores, issuer 
 	return keys, nil
 }
 
+// tokenSealer is the sealer of opaque access tokens' claims, when
+// tokens.seal is on and a key encryption key is at hand; otherwise nil.
+func tokenSealer(cfg config.Config) (*miniauth.TokenSealer, error) {
+	if !cfg.Sealed() {
+		return nil, nil
+	}
+	kek, err := keyEncryptionKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return miniauth.NewTokenSealer(kek)
+}
+
 // keyEncryptionKey reads the key that seals the signing keys: from the
 // configuration, from its file, or (dev mode) from the data dir, made on
 // first use.

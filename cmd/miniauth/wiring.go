@@ -129,6 +129,10 @@ func (w *wiring) service(wx miniauth.WeChat, keys *jose.Keys) (*miniauth.Service
 	}
 	events := cfg.Events.Options()
 	events.Store = st.loginEvents
+	sealer, err := tokenSealer(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
 	return miniauth.NewService(st.users, st.sessions, st.events, wx, miniauth.Options{
 		Apps:               plan.appIDs,
 		DefaultApp:         plan.defaultApp,
@@ -144,6 +148,9 @@ func (w *wiring) service(wx miniauth.WeChat, keys *jose.Keys) (*miniauth.Service
 		Failures:           st.failures,
 		Throttle:           cfg.Throttle.Limits(),
 		Signer:             signerOf(keys),
+		Sealer:             sealer,
+		Endings:            st.endings,
+		EndingsInterval:    cfg.Tokens.EndingsInterval.Duration,
 		Issuer:             w.issuer,
 		Avatars:            avatars,
 		ContentCheck:       cfg.Profile.ContentCheck,

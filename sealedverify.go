@@ -1,0 +1,119 @@
+package miniauth
+
+import (
+	"context"
+	"time"
+)
+
+// The service's side of sealed access tokens (sealedtoken.go) and of the
+// feed of endings (endings.go).
+
+// sealAccess seals the session's claims after an opaque access token, when
+// this node seals.
+func (s *Service) sealAccess(t *Tokens, session *Session) {
+	if s.sealer == nil {
+		return
+	}
+	t.AccessToken = s.sealer.seal(t.AccessToken, sealedClaims{
+		SessionID: session.ID,
+		UserID:    session.UserID,
+		AppID:     session.AppID,
+		OpenID:    session.OpenID,
+		IssuedAt:  t.issuedAt,
+		ExpiresAt: t.AccessExpiresAt,
+	})
+}
+
+// Seal returns access, an opaque access token of session, with the
+// session's claims sealed after it, for what makes sessions outside the
+// service (miniauth seed).
+func (t *TokenSealer) Seal(access string, session *Session) string {
+	return t.seal(access, sealedClaims{
+		SessionID: session.ID, UserID: session.UserID, AppID: session.AppID, OpenID: session.OpenID,
+		IssuedAt: session.CreatedAt, ExpiresAt: session.AccessExpiresAt,
+	})
+}
+
+// verifySealed answers a sealed token from its claims and the feed of
+// endings; done is false when the store must decide instead: the seal is
+// not this node's (another key, or altered), or the feed is stale.
+func (s *Service) verifySealed(token string) (session *Session, done bool, err error) {
+	c, ok := s.sealer.open(token)
+	if !ok {
+		return nil, false, nil
+	}
+	now := s.opts.Now()
+	if !now.Before(c.ExpiresAt) {
+		return nil, true, errUnauthorized
+	}
+	if !s.endings.fresh(now) {
+		return nil, false, nil
+	}
+	s.endings.answered.Add(1)
+	if s.endings.isEnded(c.SessionID, c.UserID, c.IssuedAt) {
+		return nil, true, errUnauthorized
+	}
+	s.touchSealed(c.SessionID, now)
+	return &Session{
+		ID:              c.SessionID,
+		UserID:          c.UserID,
+		AppID:           c.AppID,
+		OpenID:          c.OpenID,
+		LastUsedAt:      now,
+		AccessExpiresAt: c.ExpiresAt,
+		IssuedAt:        c.IssuedAt,
+	}, true, nil
+}
+
+// touchSealed queues a write of the session's LastUsedAt unless this node
+// did within TouchInterval: a sealed token does not say when its session
+// was last used, so the node remembers what it wrote.
+func (s *Service) touchSealed(sessionID string, now time.Time) {
+	s.touchMu.Lock()
+	_, recent := s.touchedS.get(sessionID, now)
+	if !recent {
+		s.touchedS.put(sessionID, struct{}{}, now.Add(s.opts.TouchInterval))
+	}
+	s.touchMu.Unlock()
+	if !recent {
+		s.touches.add(sessionID)
+	}
+}
+
+// recordEndings records the sessions' end in the feed, this node's copy
+// first: the access tokens of these sessions live at most AccessTTL more.
+func (s *Service) recordEndings(ctx context.Context, sessionIDs []string) error {
+	now := s.opts.Now()
+	endings := make([]SessionEnding, len(sessionIDs))
+	for i, id := range sessionIDs {
+		endings[i] = SessionEnding{SessionID: id, At: now, Until: now.Add(s.opts.AccessTTL)}
+	}
+	return s.record(ctx, endings)
+}
+
+// recordUserEnding records the end of every token of the user's sessions
+// issued until now.
+func (s *Service) recordUserEnding(ctx context.Context, userID string) error {
+	now := s.opts.Now()
+	return s.record(ctx, []SessionEnding{{UserID: userID, At: now, Until: now.Add(s.opts.AccessTTL)}})
+}
+
+func (s *Service) record(ctx context.Context, endings []SessionEnding) error {
+	if s.opts.Endings == nil || len(endings) == 0 {
+		return nil
+	}
+	if s.endings != nil {
+		s.endings.add(endings)
+	}
+	return s.opts.Endings.RecordSessionEndings(ctx, endings)
+}
+
+// SealedVerifyStats counts, since the start, the verifies answered from a
+// sealed token and the feed of endings without the session store, and the
+// reads of the feed that failed (zero when this node does not seal).
+func (s *Service) SealedVerifyStats() (answered, feedFailures uint64) {
+	if s.endings == nil {
+		return 0, 0
+	}
+	return s.endings.answered.Load(), s.endings.failed.Load()
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -102,6 +103,15 @@ func benchCommand(ctx context.Context, args, environ []string, stdout, stderr io
 			return err
 		}
 		defer os.RemoveAll(so.DataDir)
+	}
+	if so.Server {
+		// The server seals its tokens with the key beside its data, as
+		// production's would with tokens.key_encryption_key: the one the
+		// seed sealed its tokens with, or a new one.
+		so.KeyEncryptionKeyFile = filepath.Join(so.DataDir, devKeyEncryptionKeyFile)
+		if _, err := devKeyEncryptionKey(so.KeyEncryptionKeyFile); err != nil {
+			return err
+		}
 	}
 	if f.keepLogs && so.Server {
 		logFile, err := os.CreateTemp("", "miniauth-bench-*.log")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/miniauth/miniauth"
 	"io"
 	"log/slog"
 	"os"
@@ -86,6 +87,15 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer tokens.Close()
 	o.Tokens = tokens
+	// The tokens are sealed with a key kept beside them, which the bench
+	// hands its server (the file dev mode would make).
+	kek, err := devKeyEncryptionKey(filepath.Join(f.dir, devKeyEncryptionKeyFile))
+	if err != nil {
+		return err
+	}
+	if o.Sealer, err = miniauth.NewTokenSealer(kek); err != nil {
+		return err
+	}
 	o.Progress = progressPrinter(stdout)
 
 	fmt.Fprintf(stdout, "seeding %d users, %d sessions and %d login events into %s (sessions: %s)\n",

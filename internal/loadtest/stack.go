@@ -22,6 +22,10 @@ type StackOptions struct {
 	AppID, Secret string // the app the server and the simulator share
 	DB, Redis     string // the server's stores; DB empty: SQLite in DataDir
 	DataDir       string // the server's data directory
+	// KeyEncryptionKeyFile holds the server's key encryption key (it seals
+	// access tokens' claims, and with jwt the signing keys); empty: a new
+	// one each start.
+	KeyEncryptionKeyFile string
 	// TokenFormat is the server's access-token format: "opaque" (empty)
 	// or "jwt", with a key-encryption key made for the run.
 	TokenFormat string
@@ -72,9 +76,13 @@ func StartStack(ctx context.Context, o StackOptions) (s *Stack, err error) {
 		"MINIAUTH_HTTP_AUTH_RATE=0",
 		"MINIAUTH_THROTTLE_IP_FAILURES=0",
 	)
+	if o.KeyEncryptionKeyFile != "" {
+		serverEnv = append(serverEnv, "MINIAUTH_TOKENS_KEY_ENCRYPTION_KEY_FILE="+o.KeyEncryptionKeyFile)
+	} else {
+		serverEnv = append(serverEnv, "MINIAUTH_TOKENS_KEY_ENCRYPTION_KEY="+randomHex(32))
+	}
 	if o.TokenFormat == "jwt" {
-		serverEnv = append(serverEnv, "MINIAUTH_TOKENS_FORMAT=jwt", "MINIAUTH_TOKENS_ISSUER=http://127.0.0.1",
-			"MINIAUTH_TOKENS_KEY_ENCRYPTION_KEY="+randomHex(32))
+		serverEnv = append(serverEnv, "MINIAUTH_TOKENS_FORMAT=jwt", "MINIAUTH_TOKENS_ISSUER=http://127.0.0.1")
 	}
 	if o.DB != "" {
 		serverEnv = append(serverEnv, "MINIAUTH_DB_URL="+o.DB)

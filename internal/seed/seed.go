@@ -57,6 +57,9 @@ type Options struct {
 	EventStore   EventInserter
 	// Tokens receives the plain access token of every session, one a line.
 	Tokens io.Writer
+	// Sealer, when set, seals each access token's claims as a server
+	// with the same key encryption key does.
+	Sealer *miniauth.TokenSealer
 	// Progress, when set, is told after every batch.
 	Progress func(what string, done, total int)
 }
@@ -202,7 +205,7 @@ func (g *generator) session(i int) (*miniauth.Session, string) {
 	access, refresh := miniauth.NewTokenPair()
 	var key [16]byte
 	rand.Read(key[:])
-	return &miniauth.Session{
+	s := &miniauth.Session{
 		ID:               g.id(at, sessionKind, i),
 		UserID:           g.id(g.userCreated(u), userKind, u),
 		AppID:            g.o.AppID,
@@ -217,7 +220,11 @@ func (g *generator) session(i int) (*miniauth.Session, string) {
 		IssuedAt:         at,
 		AccessExpiresAt:  g.o.Now.Add(g.o.SessionTTL),
 		RefreshExpiresAt: g.o.Now.Add(g.o.SessionTTL),
-	}, access
+	}
+	if g.o.Sealer != nil {
+		return s, g.o.Sealer.Seal(access, s)
+	}
+	return s, access
 }
 
 // events seeds the login events over the users, all of one app.

@@ -24,7 +24,7 @@ func testSealer(t *testing.T, b byte) *TokenSealer {
 func TestSealedTokenOpensWithItsKeyOnly(t *testing.T) {
 	sealer, other := testSealer(t, 0), testSealer(t, 1)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 6_000_000, time.UTC)
-	claims := sealedClaims{SessionID: NewID(), UserID: NewID(), AppID: "wx1234567890abcdef", OpenID: "o-Not_Hex-28-characters-long",
+	claims := AccessClaims{SessionID: NewID(), UserID: NewID(), AppID: "wx1234567890abcdef", OpenID: "o-Not_Hex-28-characters-long",
 		IssuedAt: at, ExpiresAt: at.Add(2 * time.Hour)}
 	opaque := newToken(accessTokenPrefix)
 	token := sealer.seal(opaque, claims)

@@ -36,12 +36,6 @@ const sealedKeyInfo = "miniauth sealed access token claims v1"
 // ours) makes an opaque token instead.
 const maxSealedField = 0x7f
 
-// sealedClaims are what a sealed access token says.
-type sealedClaims struct {
-	SessionID, UserID, AppID, OpenID string
-	IssuedAt, ExpiresAt              time.Time
-}
-
 // TokenSealer seals and opens the claims of access tokens.
 type TokenSealer struct{ aead cipher.AEAD }
 
@@ -81,9 +75,9 @@ func sealNonce(opaque string) ([]byte, bool) {
 	return raw[tokenTimeBytes : tokenTimeBytes+12], true
 }
 
-// seal returns opaque with c sealed after it, or opaque alone when c does
-// not fit.
-func (t *TokenSealer) seal(opaque string, c sealedClaims) string {
+// seal returns opaque with c sealed after it (all but c.ID: the opaque
+// part is the token's identity), or opaque alone when c does not fit.
+func (t *TokenSealer) seal(opaque string, c AccessClaims) string {
 	nonce, ok := sealNonce(opaque)
 	if !ok {
 		return opaque
@@ -111,7 +105,7 @@ func splitSealed(token string) (opaque string, ok bool) {
 
 // open returns the claims of a sealed token; ok is false when the token is
 // not sealed with this key (another key, or altered).
-func (t *TokenSealer) open(token string) (c sealedClaims, ok bool) {
+func (t *TokenSealer) open(token string) (c AccessClaims, ok bool) {
 	opaque, ok := splitSealed(token)
 	if !ok {
 		return c, false
@@ -134,7 +128,7 @@ func (t *TokenSealer) open(token string) (c sealedClaims, ok bool) {
 	rest := plain[17:]
 	for _, f := range []*string{&c.SessionID, &c.UserID, &c.AppID, &c.OpenID} {
 		if *f, rest, ok = readField(rest); !ok {
-			return sealedClaims{}, false
+			return AccessClaims{}, false
 		}
 	}
 	return c, len(rest) == 0

@@ -8,30 +8,11 @@ import (
 // The service's side of sealed access tokens (sealedtoken.go) and of the
 // feed of endings (endings.go).
 
-// sealAccess seals the session's claims after an opaque access token, when
-// this node seals.
-func (s *Service) sealAccess(t *Tokens, session *Session) {
-	if s.sealer == nil {
-		return
-	}
-	t.AccessToken = s.sealer.seal(t.AccessToken, sealedClaims{
-		SessionID: session.ID,
-		UserID:    session.UserID,
-		AppID:     session.AppID,
-		OpenID:    session.OpenID,
-		IssuedAt:  t.issuedAt,
-		ExpiresAt: t.AccessExpiresAt,
-	})
-}
-
 // Seal returns access, an opaque access token of session, with the
 // session's claims sealed after it, for what makes sessions outside the
 // service (miniauth seed).
 func (t *TokenSealer) Seal(access string, session *Session) string {
-	return t.seal(access, sealedClaims{
-		SessionID: session.ID, UserID: session.UserID, AppID: session.AppID, OpenID: session.OpenID,
-		IssuedAt: session.CreatedAt, ExpiresAt: session.AccessExpiresAt,
-	})
+	return t.seal(access, session.claims("", session.CreatedAt, session.AccessExpiresAt))
 }
 
 // verifySealed answers a sealed token from its claims and the feed of

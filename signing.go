@@ -89,26 +89,29 @@ func jtiHash(jti string) string {
 }
 
 // signAccess turns the pending access token of t into a signed one for
-// session, when tokens are signed.
+// session, when tokens are signed, or seals the session's claims after the
+// opaque one, when this node seals.
 func (s *Service) signAccess(t *Tokens, session *Session) error {
+	c := session.claims(t.jti, t.issuedAt, t.AccessExpiresAt)
 	if s.opts.Signer == nil {
-		s.sealAccess(t, session)
+		if s.sealer != nil {
+			t.AccessToken = s.sealer.seal(t.AccessToken, c)
+		}
 		return nil
 	}
-	token, err := s.opts.Signer.SignAccessToken(AccessClaims{
-		ID:        t.jti,
-		SessionID: session.ID,
-		UserID:    session.UserID,
-		AppID:     session.AppID,
-		OpenID:    session.OpenID,
-		IssuedAt:  t.issuedAt,
-		ExpiresAt: t.AccessExpiresAt,
-	})
+	token, err := s.opts.Signer.SignAccessToken(c)
 	if err != nil {
 		return WrapError(EInternal, "cannot sign the access token", err)
 	}
 	t.AccessToken = token
 	return nil
+}
+
+// claims are what an access token of the session, with this jti, issue
+// and expiry, says: signed in a JWT, or sealed after an opaque token.
+func (x *Session) claims(jti string, issuedAt, expiresAt time.Time) AccessClaims {
+	return AccessClaims{ID: jti, SessionID: x.ID, UserID: x.UserID, AppID: x.AppID, OpenID: x.OpenID,
+		IssuedAt: issuedAt, ExpiresAt: expiresAt}
 }
 
 // The claims cache (Service.claims) remembers the claims of signed tokens

@@ -249,7 +249,6 @@ func TestSealedVerifyTouchesOncePerInterval(t *testing.T) {
 	f, _ := sealedFixture(t)
 	ctx := context.Background()
 	res := f.login(t, "o1")
-	f.clock.Add(DefaultTouchInterval) // past the login's own use
 	f.svc.endings.read(ctx)
 	queued := func() int {
 		f.svc.touches.mu.Lock()
@@ -258,6 +257,13 @@ func TestSealedVerifyTouchesOncePerInterval(t *testing.T) {
 		clear(f.svc.touches.pending)
 		return n
 	}
+	f.clock.Add(DefaultTouchInterval - time.Millisecond)
+	f.svc.endings.read(ctx)
+	if verifyErr(f.svc, res.AccessToken); queued() != 0 {
+		t.Error("a verify within TouchInterval of the login queued a touch: the login wrote the last use")
+	}
+	f.clock.Add(time.Millisecond) // past the login's own use
+	f.svc.endings.read(ctx)
 	for range 3 {
 		if err := verifyErr(f.svc, res.AccessToken); err != nil {
 			t.Fatal(err)

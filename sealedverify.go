@@ -34,7 +34,7 @@ func (s *Service) verifySealed(token string) (session *Session, done bool, err e
 	if s.endings.isEnded(c.SessionID, c.UserID, c.IssuedAt) {
 		return nil, true, errUnauthorized
 	}
-	s.touchSealed(c.SessionID, now)
+	s.touchSealed(c.SessionID, c.IssuedAt, now)
 	return &Session{
 		ID:              c.SessionID,
 		UserID:          c.UserID,
@@ -46,10 +46,14 @@ func (s *Service) verifySealed(token string) (session *Session, done bool, err e
 	}, true, nil
 }
 
-// touchSealed queues a write of the session's LastUsedAt unless this node
-// did within TouchInterval: a sealed token does not say when its session
+// touchSealed queues a write of the session's LastUsedAt unless the token
+// was issued within TouchInterval (a login or refresh wrote it then), or
+// this node wrote it since: a sealed token does not say when its session
 // was last used, so the node remembers what it wrote.
-func (s *Service) touchSealed(sessionID string, now time.Time) {
+func (s *Service) touchSealed(sessionID string, issuedAt, now time.Time) {
+	if now.Sub(issuedAt) < s.opts.TouchInterval {
+		return
+	}
 	s.touchMu.Lock()
 	_, recent := s.touchedS.get(sessionID, now)
 	if !recent {

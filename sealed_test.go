@@ -203,6 +203,11 @@ func TestSealedVerifyAsksTheStoreWhenItCannotTrustTheToken(t *testing.T) {
 	if err := verifyErr(foreign, res.AccessToken); err != nil || f.sessions.lookups != 3 {
 		t.Errorf("a node with another key: %v, %d lookups; want the store's answer", err, f.sessions.lookups)
 	}
+	// So does a node that does not seal (sealing off, or no key).
+	plain := NewService(f.users, f.sessions, nil, f.wx, Options{CacheTTL: DefaultCacheTTL, Apps: []string{"wxapp"}, Now: f.clock.Now})
+	if err := verifyErr(plain, res.AccessToken); err != nil || f.sessions.lookups != 4 {
+		t.Errorf("a node that does not seal: %v, %d lookups; want the store's answer", err, f.sessions.lookups)
+	}
 	// The store still ends what the token's claims cannot.
 	f.sessions.RevokeSession(ctx, f.onlySessionID(t))
 	foreign.cache.reset()

@@ -42,7 +42,7 @@ func (s *Service) UserSessions(ctx context.Context, userID string) ([]*Session, 
 }
 
 // RevokeUserSessions ends every session of a user and returns how many:
-// in the ledger first, then in the session store.
+// in the feed of endings and the ledger first, then in the session store.
 func (s *Service) RevokeUserSessions(ctx context.Context, userID string) (int, error) {
 	// By the user, not a list of sessions: a store that lost some (Redis)
 	// would leave their sealed tokens working.

@@ -286,8 +286,9 @@ func (s *Service) Logout(ctx context.Context, req LogoutRequest) (err error) {
 	return s.revoke(ctx, req.Session.ID)
 }
 
-// revoke ends sessions: in the ledger first, so that no loss of the
-// session store can bring them back, then in the store. A ledger that
+// revoke ends sessions: in the feed of endings and the ledger first, so
+// that no loss of the session store can bring them back (and sealed tokens
+// end on every node), then in the store. A ledger that
 // fails does not keep the sessions alive now; the caller answers its error.
 func (s *Service) revoke(ctx context.Context, sessionIDs ...string) error {
 	endingErr := s.recordEndings(ctx, sessionIDs)

@@ -55,9 +55,9 @@ func (s *Service) touchSealed(sessionID string, issuedAt, now time.Time) {
 		return
 	}
 	s.touchMu.Lock()
-	_, recent := s.touchedS.get(sessionID, now)
+	_, recent := s.sealedTouched.get(sessionID, now)
 	if !recent {
-		s.touchedS.put(sessionID, struct{}{}, now.Add(s.opts.TouchInterval))
+		s.sealedTouched.put(sessionID, struct{}{}, now.Add(s.opts.TouchInterval))
 	}
 	s.touchMu.Unlock()
 	if !recent {

@@ -189,10 +189,10 @@ type Service struct {
 	touches     *touches
 
 	// Sealed access tokens (sealedtoken.go): nil sealer and feed when off.
-	sealer   *TokenSealer
-	endings  *endingsFeed
-	touchMu  sync.Mutex
-	touchedS *lru[struct{}] // sessions of sealed tokens touched lately
+	sealer        *TokenSealer
+	endings       *endingsFeed
+	touchMu       sync.Mutex
+	sealedTouched *lru[struct{}] // sessions of sealed tokens touched lately
 
 	// sessionsCheckUsers: see DisabledUserRefuser.
 	sessionsCheckUsers bool
@@ -226,7 +226,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 	if opts.Sealer != nil && opts.Endings != nil && opts.Signer == nil {
 		s.sealer = opts.Sealer
 		s.endings = newEndingsFeed(opts.Endings, opts.EndingsInterval, opts.Now, opts.Logger)
-		s.touchedS = newLRU[struct{}](opts.CacheEntries, nil)
+		s.sealedTouched = newLRU[struct{}](opts.CacheEntries, nil)
 	}
 	s.users = &changeNotifyingUsers{UserStore: users, svc: s}
 	return s

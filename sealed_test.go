@@ -10,7 +10,7 @@ import (
 
 func testKEK(b byte) []byte { return []byte(strings.Repeat(string(rune('a'+b)), 32)) }
 
-func testSealer(t *testing.T, b byte) *TokenSealer {
+func testSealer(t testing.TB, b byte) *TokenSealer {
 	t.Helper()
 	s, err := NewTokenSealer(testKEK(b))
 	if err != nil {
@@ -62,7 +62,7 @@ func TestSealedTokenOpensWithItsKeyOnly(t *testing.T) {
 }
 
 // sealedFixture is a node that seals, over the fixture's stores and a feed.
-func sealedFixture(t *testing.T) (*fixture, *fakeEndings) {
+func sealedFixture(t testing.TB) (*fixture, *fakeEndings) {
 	t.Helper()
 	f := newFixture(t)
 	endings := &fakeEndings{}

@@ -30,7 +30,7 @@ type fixture struct {
 	clock    *clock
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{
 		users:    newFakeUsers(),
@@ -42,7 +42,7 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) login(t *testing.T, openid string) *LoginResult {
+func (f *fixture) login(t testing.TB, openid string) *LoginResult {
 	t.Helper()
 	code := fmt.Sprintf("code-%s-%d", openid, len(f.wx.sessions))
 	f.wx.sessions[code] = &WeChatSession{OpenID: openid, SessionKey: "key"}

@@ -105,7 +105,9 @@ type SessionStore interface {
 	UserSessions(ctx context.Context, userID string, now time.Time) ([]*Session, error)
 
 	// TouchSessions sets the LastUsedAt of each named session to at, where
-	// it is older. Unknown sessions are not an error.
+	// it is older. Unknown sessions are not an error. ids may name as many
+	// sessions as Options.TouchQueue holds (a second's worth): a store
+	// splits them as it needs.
 	TouchSessions(ctx context.Context, at time.Time, ids []string) error
 
 	// DeleteExpired deletes sessions whose refresh token expired before t and

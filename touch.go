@@ -12,10 +12,11 @@ import (
 const DefaultTouchQueue = 100_000
 
 const (
-	// touchBatch is the most sessions one TouchSessions call names.
-	touchBatch = 1_000
 	// touchFlushInterval is how long a session's new LastUsedAt may wait
-	// for others before it is written.
+	// for others before it is written: every queued session goes to the
+	// store in one TouchSessions call, which the store may split. (A
+	// second's worth together lets SQLite write each page of its last-use
+	// file once for many sessions.)
 	touchFlushInterval = time.Second
 	// touchWriteTimeout bounds one batch's write.
 	touchWriteTimeout = 10 * time.Second
@@ -59,7 +60,7 @@ func (t *touches) add(id string) {
 		t.dropped.Add(1)
 		return
 	}
-	if n >= touchBatch {
+	if n >= t.limit/2 { // write early rather than drop
 		select {
 		case t.wake <- struct{}{}:
 		default:
@@ -67,8 +68,8 @@ func (t *touches) add(id string) {
 	}
 }
 
-// run writes the queued touches every touchFlushInterval, or as soon as a
-// batch is full, until ctx ends; then it writes what is queued.
+// run writes the queued touches every touchFlushInterval, or as soon as
+// the queue is half full, until ctx ends; then it writes what is queued.
 func (t *touches) run(ctx context.Context) {
 	tick := time.NewTicker(touchFlushInterval)
 	defer tick.Stop()
@@ -84,7 +85,7 @@ func (t *touches) run(ctx context.Context) {
 	}
 }
 
-// flush writes every queued touch, in batches, at the current time.
+// flush writes every queued touch, in one call, at the current time.
 func (t *touches) flush() {
 	t.mu.Lock()
 	if len(t.pending) == 0 {
@@ -97,12 +98,7 @@ func (t *touches) flush() {
 	}
 	clear(t.pending)
 	t.mu.Unlock()
-	at := t.now()
-	for len(ids) > 0 {
-		n := min(len(ids), touchBatch)
-		t.write(at, ids[:n])
-		ids = ids[n:]
-	}
+	t.write(t.now(), ids)
 }
 
 func (t *touches) write(at time.Time, ids []string) {

@@ -347,20 +347,30 @@ func (st *sessionStore) UserSessions(ctx context.Context, userID string, _ time.
 	return out, nil
 }
 
-// TouchSessions runs touchSession for every session in one pipeline (which
-// go-redis splits by node on a cluster).
+// TouchSessions runs touchSession for every session, a pipeline per
+// thousand (which go-redis splits by node on a cluster).
 func (st *sessionStore) TouchSessions(ctx context.Context, at time.Time, ids []string) error {
-	p := st.c.pipe()
-	for _, id := range ids {
-		if id != "" {
-			p.eval(ctx, touchSession, []string{st.c.keys.session(id)}, ms(at))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), touchPipeline)]
+		ids = ids[len(chunk):]
+		p := st.c.pipe()
+		for _, id := range chunk {
+			if id != "" {
+				p.eval(ctx, touchSession, []string{st.c.keys.session(id)}, ms(at))
+			}
+		}
+		if len(p.evals) == 0 {
+			continue
+		}
+		if err := p.exec(ctx); err != nil {
+			return wrapErr("touch sessions", err)
 		}
 	}
-	if len(p.evals) == 0 {
-		return nil
-	}
-	return wrapErr("touch sessions", p.exec(ctx))
+	return nil
 }
+
+// touchPipeline is the most touches one pipeline carries.
+const touchPipeline = 1_000
 
 // DeleteExpired does nothing: Redis expires sessions by itself.
 func (st *sessionStore) DeleteExpired(ctx context.Context, before time.Time) (int, error) {

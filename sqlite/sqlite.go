@@ -61,6 +61,10 @@ type Options struct {
 	// CheckpointEvery is how often the write-ahead log is copied back into
 	// the database file, in the background. Default DefaultCheckpointEvery.
 	CheckpointEvery time.Duration
+	// RefreshTTL is how long a session lives without a refresh: a
+	// last-use time older than that belongs to no live session and is
+	// purged. Default miniauth.DefaultRefreshTTL.
+	RefreshTTL time.Duration
 	// Logger gets the background checkpoints' failures. Default: discarded.
 	Logger *slog.Logger
 	// Registerer gets the checkpoints' and the group commit's metrics;
@@ -84,6 +88,9 @@ func (o *Options) setDefaults() {
 	if o.CheckpointEvery <= 0 {
 		o.CheckpointEvery = DefaultCheckpointEvery
 	}
+	if o.RefreshTTL <= 0 {
+		o.RefreshTTL = miniauth.DefaultRefreshTTL
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -96,6 +103,7 @@ type DB struct {
 	// cp and its connection, ckpt, are nil for ":memory:".
 	cp   *checkpointer
 	ckpt *sql.DB
+	lu   *lastUse // the sessions' last use, in a file of its own
 }
 
 var (
@@ -134,6 +142,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := db.open(ctx, opts); err != nil {
 		db.closePools()
 		return nil, err
+	}
+	if db.lu, err = openLastUse(ctx, path, busy, opts.ReadConns, opts.RefreshTTL); err != nil {
+		db.Store.Close()
+		db.closePools()
+		return nil, wrapOpen(err)
 	}
 	if db.ckpt != nil {
 		db.cp = startCheckpointer(db.ckpt, opts.CheckpointEvery, opts.Logger, opts.Registerer)
@@ -213,7 +226,8 @@ func (db *DB) Close() error {
 		db.cp.close()
 	}
 	db.Store.Close()
-	return db.closePools()
+	err := db.lu.close()
+	return errors.Join(err, db.closePools())
 }
 
 func (db *DB) closePools() error {

@@ -163,6 +163,7 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, r
 		db, err = sqlite.Open(ctx, path, sqlite.Options{
 			WriteBatch: cfg.DB.WriteBatch,
 			WriteDelay: cfg.DB.WriteDelay.Duration,
+			RefreshTTL: cfg.Tokens.RefreshTTL.Duration,
 			Logger:     logger.With("component", "sqlite"),
 			Registerer: reg,
 		})

@@ -155,6 +155,10 @@ func (d *Dialect) class(err error) ErrorClass {
 	return ClassOther
 }
 
+// Wrap is wrap, for a database type's own stores beside the Store
+// (SQLite's last-use file).
+func (s *Store) Wrap(op string, err error) error { return s.wrap(op, err) }
+
 // wrap turns a driver error into a miniauth error: EUpstreamUnavailable when
 // the database cannot be reached (the HTTP layer answers 503), EInternal
 // otherwise. op says what failed; it holds no secret, token or code.

@@ -276,20 +276,27 @@ func (s *Store) UserSessions(ctx context.Context, userID string, now time.Time) 
 	return list, nil
 }
 
-// TouchSessions sets LastUsedAt (never backwards) of every named session in
-// one statement: its IN list varies with the batch, so it is not prepared.
+// touchChunk is the most sessions one touch statement names.
+const touchChunk = 1_000
+
+// TouchSessions sets LastUsedAt (never backwards) of every named session,
+// a statement per thousand: their IN lists vary with the batch, so they
+// are not prepared.
 func (s *Store) TouchSessions(ctx context.Context, at time.Time, ids []string) error {
-	if len(ids) == 0 {
-		return nil
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), touchChunk)]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, len(chunk)+2)
+		args = append(args, s.t(at), s.t(at))
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		q := qTouchIn + strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ") + ")"
+		if _, err := s.w.ExecContext(ctx, s.d.rebind(q), args...); err != nil {
+			return s.wrap("touch sessions", err)
+		}
 	}
-	args := make([]any, 0, len(ids)+2)
-	args = append(args, s.t(at), s.t(at))
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	q := qTouchIn + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
-	_, err := s.w.ExecContext(ctx, s.d.rebind(q), args...)
-	return s.wrap("touch sessions", err)
+	return nil
 }
 
 // DeleteExpired deletes sessions whose refresh token expired before t.

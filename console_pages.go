@@ -155,7 +155,7 @@ func (c *Console) UserDetail(ctx context.Context, id string, before time.Time) (
 	if d.Logins, err = c.svc.UserLogins(ctx, id, before, UserLoginsShown); err != nil {
 		return nil, err
 	}
-	if len(d.Logins) == UserLoginsShown {
+	if len(d.Logins) >= UserLoginsShown {
 		d.Older = d.Logins[len(d.Logins)-1].At
 	}
 	return d, nil

@@ -91,7 +91,11 @@ const (
 )
 
 // UserLogins returns the user's login events before before (zero: now),
-// newest first, at most limit (1 to MaxLoginEventsPage).
+// newest first: limit of them (1 to MaxLoginEventsPage), or more when
+// events after the limit share the last one's time. The next page asks for
+// the events before that time, which would skip the rest of them (a login
+// and its refresh can fall in one millisecond), so the page takes them all.
+// A page of at least limit events may have a next one.
 //
 // Errors: EInvalidRequest (limit), ENotFound (no such user),
 // EUpstreamUnavailable.
@@ -108,7 +112,31 @@ func (s *Service) UserLogins(ctx context.Context, userID string, before time.Tim
 	if before.IsZero() {
 		before = s.opts.Now().Add(time.Millisecond)
 	}
-	return s.loginEvents.UserLoginEvents(ctx, userID, before, limit)
+	events, err := s.loginEvents.UserLoginEvents(ctx, userID, before, limit+1)
+	if err != nil || len(events) <= limit {
+		return events, err
+	}
+	last := events[limit-1].At
+	if !events[limit].At.Equal(last) {
+		return events[:limit], nil
+	}
+	// Every event of the last one's time (stored to the millisecond).
+	tied, err := s.loginEvents.UserLoginEvents(ctx, userID, last.Add(time.Millisecond), MaxLoginEventsPage)
+	if err != nil {
+		return nil, err
+	}
+	page := make([]LoginEvent, 0, limit+1)
+	for _, e := range events {
+		if e.At.After(last) {
+			page = append(page, e)
+		}
+	}
+	for _, e := range tied {
+		if e.At.Equal(last) {
+			page = append(page, e)
+		}
+	}
+	return page, nil
 }
 
 // DailyLoginStats returns one DailyStat per day of the days from from to to

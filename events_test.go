@@ -3,7 +3,9 @@ package miniauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -44,7 +46,14 @@ func (f *fakeLoginEvents) events() []LoginEvent {
 }
 
 func (f *fakeLoginEvents) UserLoginEvents(_ context.Context, userID string, before time.Time, limit int) ([]LoginEvent, error) {
-	return nil, nil
+	var out []LoginEvent
+	for _, e := range f.events() {
+		if e.UserID == userID && e.At.Before(before) {
+			out = append(out, e)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	return out[:min(len(out), limit)], nil
 }
 
 func (f *fakeLoginEvents) LoginDailyCounts(_ context.Context, from, to string) ([]LoginDailyCount, error) {
@@ -222,6 +231,45 @@ func TestDailyLoginStats(t *testing.T) {
 	}
 	if _, err := f.svc.DailyLoginStats(context.Background(), from, from.AddDate(0, 0, MaxDailyStatsDays-1)); err != nil {
 		t.Errorf("%d days: %v", MaxDailyStatsDays, err)
+	}
+}
+
+// A page that would end inside a group of events of one millisecond takes
+// the whole group: the next page, asked for the events before that time,
+// would skip the rest.
+func TestUserLoginsNeverSplitsEventsOfOneTime(t *testing.T) {
+	store := &fakeLoginEvents{}
+	f, _ := newEventFixture(t, store, EventOptions{})
+	res := f.login(t, "o1")
+	t0 := f.clock.Now().Add(-time.Hour)
+	var kinds []string
+	for i, ms := range []int{5, 4, 3, 3, 3, 1} {
+		kind := fmt.Sprint("event-", i)
+		kinds = append(kinds, kind)
+		store.batches = append(store.batches, []LoginEvent{{At: t0.Add(time.Duration(ms) * time.Millisecond), Kind: kind, UserID: res.User.ID}})
+	}
+	ctx := context.Background()
+	var seen []string
+	before := time.Time{}
+	for page := 0; ; page++ {
+		events, err := f.svc.UserLogins(ctx, res.User.ID, before, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			seen = append(seen, e.Kind)
+		}
+		if page == 0 && len(events) != 5 {
+			t.Errorf("the first page of 3: %d events, want 5 (the last three share a time)", len(events))
+		}
+		if len(events) < 3 || page > 5 {
+			break
+		}
+		before = events[len(events)-1].At
+	}
+	sort.Strings(seen)
+	if fmt.Sprint(seen) != fmt.Sprint(kinds) {
+		t.Errorf("the pages held %v, want each of %v once", seen, kinds)
 	}
 }
 

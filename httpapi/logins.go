@@ -63,7 +63,7 @@ func (s *Server) adminUserLogins(c *gin.Context) {
 			Platform: e.Platform, Result: e.Result, IP: e.IP, UserAgent: e.UserAgent,
 		})
 	}
-	if len(events) == limit {
+	if len(events) >= limit {
 		page.NextBefore = page.Logins[len(page.Logins)-1].At
 	}
 	c.JSON(http.StatusOK, page)

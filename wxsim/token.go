@@ -198,3 +198,16 @@ func (a *appTokens) stableLocked(t *tokenState, force bool, fresh string, now in
 	t.byValue[fresh] = tokenEntry{appID: a.appID, exp: a.stableExp}
 	return fresh, a.stableExp, true, 0
 }
+
+// InvalidateAccessTokens makes every access token of the app issued so far
+// answer 40001, as WeChat's do when the token was reset elsewhere: every
+// caller holding one must get a new one, whenever it calls.
+func (s *Simulator) InvalidateAccessTokens(appID string) {
+	s.tokens.mu.Lock()
+	defer s.tokens.mu.Unlock()
+	for v, e := range s.tokens.byValue {
+		if e.appID == appID {
+			delete(s.tokens.byValue, v)
+		}
+	}
+}

@@ -210,6 +210,25 @@ func TestStableTokenForceRefresh(t *testing.T) {
 	}
 }
 
+// Invalidated tokens answer 40001 at once, the app's only; the next call
+// gets a new token that works.
+func TestInvalidateAccessTokens(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a, b := wantToken(t, e.stableToken(appA, secretA, false), 7200), wantToken(t, e.stableToken(appB, secretB, false), 7200)
+	e.sim.InvalidateAccessTokens(appA)
+	if code := e.tokenErr(a); code != 40001 {
+		t.Errorf("an invalidated token: errcode %d, want 40001", code)
+	}
+	if code := e.tokenErr(b); code != 0 {
+		t.Errorf("another app's token: errcode %d, want 0", code)
+	}
+	next := wantToken(t, e.stableToken(appA, secretA, false), 7200)
+	if next == a || e.tokenErr(next) != 0 {
+		t.Errorf("the token after the invalidation: %q (errcode %d), want a new one that works", next, e.tokenErr(next))
+	}
+}
+
 func TestStableTokenErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

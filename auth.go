@@ -217,7 +217,7 @@ func (s *Service) endBlocked(ctx context.Context, sessionID string) error {
 func (s *Service) Verify(ctx context.Context, accessToken string) (*Session, error) {
 	if opaque, sealed := splitSealed(accessToken); sealed {
 		if s.sealer != nil {
-			if session, done, err := s.verifySealed(accessToken); done {
+			if session, done, err := s.verifySealedCached(accessToken); done {
 				return session, err
 			}
 		}

@@ -58,6 +58,7 @@ const endingsPage = 1_000
 // tokens may still be valid.
 type endingsFeed struct {
 	store    SessionEndingStore
+	onRead   func([]SessionEnding) // told of every page read, once applied
 	interval time.Duration
 	now      func() time.Time
 	log      *slog.Logger
@@ -155,6 +156,9 @@ func (f *endingsFeed) read(ctx context.Context) {
 		f.addLocked(page)
 		f.pruneLocked(began)
 		f.mu.Unlock()
+		if f.onRead != nil && len(page) > 0 {
+			f.onRead(page)
+		}
 		if len(page) < endingsPage {
 			break
 		}

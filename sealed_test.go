@@ -97,6 +97,13 @@ func TestSealedVerifyNeedsNoStore(t *testing.T) {
 	if f.sessions.lookups != 0 {
 		t.Errorf("store lookups = %d, want 0", f.sessions.lookups)
 	}
+	hits, _, _ := f.svc.VerifyCacheStats()
+	if again, err := f.svc.Verify(ctx, res.AccessToken); err != nil || again.ID != session.ID {
+		t.Fatalf("again: %v, %v", again, err)
+	}
+	if h, _, _ := f.svc.VerifyCacheStats(); h != hits+1 {
+		t.Errorf("a repeated verify did not come from the cache (%d hits, were %d)", h, hits)
+	}
 	if session.UserID != res.User.ID || session.OpenID != "o1" || session.AppID != "wxapp" || !session.AccessExpiresAt.Equal(res.AccessExpiresAt) {
 		t.Errorf("session from the claims: %+v", session)
 	}
@@ -150,6 +157,12 @@ func TestDisablingAUserEndsItsSealedTokens(t *testing.T) {
 	ctx := context.Background()
 	a, b := f.login(t, "o1"), f.login(t, "o1")
 	other := f.sealedNode(endings, testSealer(t, 0))
+	other.endings.read(ctx)
+	for _, tok := range []string{a.AccessToken, b.AccessToken} { // now in its cache
+		if err := verifyErr(other, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := f.svc.SetUserDisabled(ctx, a.User.ID, true); err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +280,7 @@ func TestSealedVerifyTouchesOncePerInterval(t *testing.T) {
 	if verifyErr(f.svc, res.AccessToken); queued() != 0 {
 		t.Error("a verify within TouchInterval of the login queued a touch: the login wrote the last use")
 	}
-	f.clock.Add(time.Millisecond) // past the login's own use
+	f.clock.Add(DefaultCacheTTL) // past the login's own use, and the cache's entry
 	f.svc.endings.read(ctx)
 	for range 3 {
 		if err := verifyErr(f.svc, res.AccessToken); err != nil {

@@ -15,6 +15,42 @@ func (t *TokenSealer) Seal(access string, session *Session) string {
 	return t.seal(access, session.claims("", session.CreatedAt, session.AccessExpiresAt))
 }
 
+// verifySealedCached answers a sealed token from the verify cache, or
+// opens it and keeps what it found there. Cached sealed sessions go as the
+// feed brings their endings (endingsFeed.onRead); a generation taken before
+// the feed is consulted keeps an ending read meanwhile from being undone.
+// With the feed stale, the cache is not consulted: the store decides.
+func (s *Service) verifySealedCached(token string) (*Session, bool, error) {
+	now := s.opts.Now()
+	if s.endings.fresh(now) {
+		if session, ok := s.cache.get(token, now); ok {
+			return session, true, nil
+		}
+	}
+	gen := s.cache.generation()
+	session, done, err := s.verifySealed(token)
+	if done && err == nil {
+		s.cache.put(token, session, now, gen)
+	}
+	return session, done, err
+}
+
+// endingsRead drops from the verify cache the sealed sessions that new
+// endings end: by session, or everything for an ending of all a user's.
+func (s *Service) endingsRead(endings []SessionEnding) {
+	var ids []string
+	for _, e := range endings {
+		if e.SessionID == "" {
+			s.cache.reset()
+			return
+		}
+		ids = append(ids, e.SessionID)
+	}
+	if len(ids) > 0 {
+		s.cache.drop(ids...)
+	}
+}
+
 // verifySealed answers a sealed token from its claims and the feed of
 // endings; done is false when the store must decide instead: the seal is
 // not this node's (another key, or altered), or the feed is stale.
@@ -89,6 +125,7 @@ func (s *Service) record(ctx context.Context, endings []SessionEnding) error {
 	}
 	if s.endings != nil {
 		s.endings.add(endings)
+		s.endingsRead(endings)
 	}
 	return s.opts.Endings.RecordSessionEndings(ctx, endings)
 }

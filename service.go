@@ -226,6 +226,7 @@ func NewService(users UserStore, sessions SessionStore, events SessionEvents, wx
 	if opts.Sealer != nil && opts.Endings != nil && opts.Signer == nil {
 		s.sealer = opts.Sealer
 		s.endings = newEndingsFeed(opts.Endings, opts.EndingsInterval, opts.Now, opts.Logger)
+		s.endings.onRead = s.endingsRead
 		s.sealedTouched = newLRU[struct{}](opts.CacheEntries, nil)
 	}
 	s.users = &changeNotifyingUsers{UserStore: users, svc: s}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bufio"
 	"io"
 	"log/slog"
 	"strconv"
@@ -10,16 +9,31 @@ import (
 	"time"
 )
 
-// AccessLog writes one line per request, JSON (or logfmt-like text), from a
-// goroutine of its own: a request only hands its record over to a bounded
-// queue and never waits for the writer. When the queue is full (a stderr
-// that stalls), records are dropped and counted rather than slowing every
-// request down to the speed of the log.
+// AccessLog writes one line per request, JSON (or logfmt-like text). A
+// request formats its line into a shared buffer under a mutex and never
+// waits for the output: a goroutine of its own writes the buffer out a
+// moment (accessLogLinger) after its first line, so that a busy server
+// makes one write for many requests instead of one per request, and the
+// writer wakes once per batch rather than once per line. When lines pile
+// up beyond the bound (a stderr that stalls), new ones are dropped and
+// counted rather than slowing every request down to the speed of the log.
 type AccessLog struct {
-	out     *bufio.Writer
-	text    bool
-	level   slog.Level // lines below it are not written
-	queue   chan accessRecord
+	w     io.Writer
+	text  bool
+	level slog.Level // lines below it are not written
+	max   int        // lines waiting to be written at most
+	// linger is accessLogLinger; a field so that a test can hold a batch.
+	linger time.Duration
+
+	mu      sync.Mutex
+	pending []byte // whole lines, in the order requests logged them
+	lines   int    // in pending
+
+	writeMu sync.Mutex // held from taking a batch to writing it: batches leave in order
+	spare   []byte     // the last batch's buffer, reused
+
+	wake    chan struct{} // holds a signal while lines wait for the writer
+	quit    chan struct{}
 	dropped atomic.Uint64
 	onDrop  func() // counts a dropped line in the metrics; may be nil
 	done    chan struct{}
@@ -30,18 +44,24 @@ type AccessLog struct {
 type AccessLogOptions struct {
 	Text  bool       // logfmt-like text instead of JSON, as log.format = text
 	Level slog.Level // the configured log level: requests log at info, 5xx at warn
-	Queue int        // records waiting to be written at most; default DefaultAccessLogQueue
+	Queue int        // lines waiting to be written at most; default DefaultAccessLogQueue
 }
 
-// DefaultAccessLogQueue is how many access log records may wait for the
-// writer before new ones are dropped: about 2 MB, a fraction of a second
+// DefaultAccessLogQueue is how many access log lines may wait for the
+// writer before new ones are dropped: about 4 MB, a fraction of a second
 // at full speed.
 const DefaultAccessLogQueue = 16 << 10
 
-// accessLogBuffer is the writer's buffer: lines go out in few large writes.
-const accessLogBuffer = 64 << 10
+// accessLogLinger is how long the writer waits after a batch's first line
+// before writing it: at tens of thousands of requests a second, a hundred
+// lines a write; a quiet server's lines still appear at once to a reader.
+const accessLogLinger = 2 * time.Millisecond
 
-// accessRecord is what a request hands over; the writer formats it.
+// accessLogKeep is the largest batch buffer kept for reuse: a burst that
+// grew one larger gives it back, so the log's memory stays flat.
+const accessLogKeep = 256 << 10
+
+// accessRecord is what a request logs.
 type accessRecord struct {
 	at         time.Time
 	requestID  string
@@ -53,8 +73,6 @@ type accessRecord struct {
 	status     int
 	bytes      int
 	serverSide bool // a 5xx: logged at warn
-
-	synced chan struct{} // set: no line; closed once what came before is written
 }
 
 // NewAccessLog starts the writer of an access log to w. Close stops it.
@@ -65,23 +83,26 @@ func NewAccessLog(w io.Writer, opts AccessLogOptions) *AccessLog {
 		opts.Queue = DefaultAccessLogQueue
 	}
 	l := &AccessLog{
-		out:   bufio.NewWriterSize(w, accessLogBuffer),
-		text:  opts.Text,
-		level: opts.Level,
-		queue: make(chan accessRecord, opts.Queue),
-		done:  make(chan struct{}),
+		w:      w,
+		text:   opts.Text,
+		level:  opts.Level,
+		max:    opts.Queue,
+		linger: accessLogLinger,
+		wake:   make(chan struct{}, 1),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
 	}
 	go l.run()
 	return l
 }
 
-// Dropped is how many lines were dropped because the queue was full.
+// Dropped is how many lines were dropped because too many were waiting.
 func (l *AccessLog) Dropped() uint64 { return l.dropped.Load() }
 
-// Close writes what is queued and stops the writer. Requests must have
-// stopped: a record handed over after Close is lost.
+// Close writes what is waiting and stops the writer. Requests must have
+// stopped: a line logged after Close is lost.
 func (l *AccessLog) Close() {
-	l.close.Do(func() { close(l.queue) })
+	l.close.Do(func() { close(l.quit) })
 	<-l.done
 }
 
@@ -96,46 +117,69 @@ func (l *AccessLog) enabled(status int) bool {
 	return l.level <= slog.LevelInfo
 }
 
-// log queues r, or drops it when the queue is full.
+// log adds r's line, or drops it when too many are waiting.
 func (l *AccessLog) log(r *accessRecord) {
-	select {
-	case l.queue <- *r:
-	default:
+	l.mu.Lock()
+	if l.lines >= l.max {
+		l.mu.Unlock()
 		l.dropped.Add(1)
 		if l.onDrop != nil {
 			l.onDrop()
 		}
+		return
+	}
+	first := l.lines == 0
+	l.pending = l.format(l.pending, r)
+	l.lines++
+	l.mu.Unlock()
+	if first {
+		select {
+		case l.wake <- struct{}{}:
+		default: // the writer has been told already
+		}
 	}
 }
 
-// Sync waits until every line queued before it is written out.
-func (l *AccessLog) Sync() {
-	synced := make(chan struct{})
-	l.queue <- accessRecord{synced: synced}
-	<-synced
-}
+// Sync writes out every line logged before it.
+func (l *AccessLog) Sync() { l.flush() }
 
 func (l *AccessLog) run() {
 	defer close(l.done)
-	line := make([]byte, 0, 512)
-	for r := range l.queue {
-		if r.synced != nil {
-			l.out.Flush()
-			close(r.synced)
-			continue
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	for {
+		select {
+		case <-l.wake:
+		case <-l.quit:
+			l.flush()
+			return
 		}
-		line = l.format(line[:0], &r)
-		if len(line) > l.out.Available() {
-			l.out.Flush() // never split a line over two writes
+		linger.Reset(l.linger)
+		select {
+		case <-linger.C:
+		case <-l.quit:
+			l.flush()
+			return
 		}
-		l.out.Write(line)
-		// Flush once the queue is empty: a burst goes out in large writes,
-		// a quiet server's lines still appear at once.
-		if len(l.queue) == 0 {
-			l.out.Flush()
-		}
+		l.flush()
 	}
-	l.out.Flush()
+}
+
+// flush takes the waiting lines and writes them in one call.
+func (l *AccessLog) flush() {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	l.mu.Lock()
+	batch := l.pending
+	l.pending, l.lines = l.spare[:0], 0
+	l.mu.Unlock()
+	if len(batch) > 0 {
+		l.w.Write(batch) // a failing stderr has nowhere to report to
+	}
+	l.spare = nil
+	if cap(batch) <= accessLogKeep {
+		l.spare = batch
+	}
 }
 
 // format appends r as one line, with the keys and order slog would give.

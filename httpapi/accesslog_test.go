@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -106,5 +107,85 @@ func TestAccessLogDropsWhenFull(t *testing.T) {
 	l.Close()
 	if n := strings.Count(w.buf.String(), "\n"); n+drops != 101 {
 		t.Errorf("%d lines written and %d dropped, want 101 in all", n, drops)
+	}
+}
+
+// countingWriter counts the writes it takes.
+type countingWriter struct {
+	mu     sync.Mutex
+	writes int
+	buf    bytes.Buffer
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes++
+	return w.buf.Write(p)
+}
+
+func (w *countingWriter) state() (writes int, out string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.writes, w.buf.String()
+}
+
+// Lines logged while the writer lingers go out in one write, by the
+// writer itself (no Sync), whole and in order.
+func TestAccessLogWritesABatchAtOnce(t *testing.T) {
+	w := &countingWriter{}
+	l := NewAccessLog(w, AccessLogOptions{})
+	defer l.Close()
+	l.linger = time.Second // read by the writer only after the first line's signal
+	for i := range 50 {
+		r := testRecord(200)
+		r.requestID = "r-" + strconv.Itoa(i)
+		l.log(r)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		writes, out := w.state()
+		if writes > 0 {
+			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			if writes != 1 || len(lines) != 50 {
+				t.Fatalf("%d writes with %d lines, want one with 50", writes, len(lines))
+			}
+			for i, line := range lines {
+				if !strings.Contains(line, `"request_id":"r-`+strconv.Itoa(i)+`"`) {
+					t.Fatalf("line %d out of order: %s", i, line)
+				}
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the writer never wrote the batch")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A burst's large buffer is not kept once written: the log's memory
+// returns to its usual size.
+func TestAccessLogGivesBackABurstsBuffer(t *testing.T) {
+	l := NewAccessLog(&countingWriter{}, AccessLogOptions{})
+	defer l.Close()
+	l.linger = time.Hour
+	for range 2 * accessLogKeep / 200 {
+		l.log(testRecord(200))
+	}
+	l.Sync()
+	l.writeMu.Lock()
+	kept := cap(l.spare)
+	l.writeMu.Unlock()
+	if kept > accessLogKeep {
+		t.Errorf("kept a buffer of %d bytes after the burst, want at most %d", kept, accessLogKeep)
+	}
+	l.log(testRecord(200))
+	l.Sync()
+	l.writeMu.Lock()
+	kept = cap(l.spare)
+	l.writeMu.Unlock()
+	if kept == 0 {
+		t.Error("a small batch's buffer is kept for reuse")
 	}
 }

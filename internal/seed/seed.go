@@ -110,15 +110,17 @@ func Run(ctx context.Context, o Options) (Report, error) {
 // lets SQLite take ten million users in minutes. Token hashes are random,
 // as in service.
 type generator struct {
-	o     Options
-	run   [6]byte // makes ids and openids unique across seeds of one database
-	runID string  // run in base64url: 8 characters
+	o    Options
+	run  [6]byte // makes ids and openids unique across seeds of one database
+	seed uint64  // run as a number, for openids
 }
 
 func newGenerator(o Options) *generator {
 	g := &generator{o: o}
 	rand.Read(g.run[:])
-	g.runID = base64.RawURLEncoding.EncodeToString(g.run[:])
+	for _, c := range g.run {
+		g.seed = g.seed<<8 | uint64(c)
+	}
 	return g
 }
 
@@ -153,9 +155,44 @@ func (g *generator) userCreated(i int) time.Time {
 	return g.o.Now.Add(time.Duration(i-g.o.Users) * time.Millisecond)
 }
 
-// openID is "o", 8 characters of the run, 19 digits: 28 characters as
-// WeChat's.
-func (g *generator) openID(i int) string { return fmt.Sprintf("o%s%019d", g.runID, i) }
+// openID is user i's: "o" and 27 characters of WeChat's base64url
+// alphabet, 28 in all, spread as evenly over that key space as the
+// simulator's random openids are, so that a new user's identity lands
+// between seeded ones on a random page of the index, as it would with
+// real users. (Openids of one row range, "o" + run + row number, would sit
+// apart from every new one, and the index's size would cost a new login
+// nothing.) They still ascend with i, so that the seed appends: the first
+// ten characters are i's share of the 60-bit space plus a jitter within
+// it, the other seventeen depend on the run and i alone, so that sessions
+// can name their user's openid and two seeds of one database differ.
+func (g *generator) openID(i int) string {
+	var b [28]byte
+	b[0] = 'o'
+	bucket := uint64(1<<60) / uint64(max(g.o.Users, 1))
+	h1, h2 := splitmix(g.seed^uint64(i)), splitmix(g.seed+uint64(i)<<1|1)
+	top := uint64(i)*bucket + h1%bucket
+	for j := 10; j >= 1; j-- {
+		b[j] = sortedBase64[top&63]
+		top >>= 6
+	}
+	tail := [2]uint64{h2, splitmix(h1)} // ten characters from each
+	for k := range 17 {
+		b[11+k] = sortedBase64[tail[k/10]>>(6*(k%10))&63]
+	}
+	return string(b[:])
+}
+
+// sortedBase64 is the base64url alphabet in byte order, so that a larger
+// number encodes to a string that sorts after.
+const sortedBase64 = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+
+// splitmix is SplitMix64's finalizer: well-spread bits from a counter.
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
 
 func (g *generator) users(ctx context.Context) error {
 	batch := make([]*miniauth.User, 0, g.o.Batch)
